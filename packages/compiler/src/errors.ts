@@ -1,0 +1,16 @@
+import { EdgefleetError } from '@edgefleet/protocol';
+
+/** The compiler package's error codes and what each means. `docs/errors.md` lists the same. */
+export const COMPILER_ERROR_CODES = {} as const satisfies Record<string, string>;
+
+export type CompilerErrorCode = keyof typeof COMPILER_ERROR_CODES;
+
+/** An error raised by the compiler package. */
+export class CompilerError extends EdgefleetError {
+  declare readonly code: CompilerErrorCode;
+
+  constructor(code: CompilerErrorCode, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(code, message, details, options);
+    this.name = 'CompilerError';
+  }
+}

@@ -1,0 +1,2 @@
+export { CompilerError, COMPILER_ERROR_CODES } from './errors.js';
+export type { CompilerErrorCode } from './errors.js';

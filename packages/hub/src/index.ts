@@ -1,0 +1,2 @@
+export { HubError, HUB_ERROR_CODES } from './errors.js';
+export type { HubErrorCode } from './errors.js';
