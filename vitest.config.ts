@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+// Workspace packages resolve to their TypeScript sources (the `source` export condition) in
+// tests, so no build is needed first and a stale dist/ can never hide a bug.
+const conditions = ['source', 'module', 'node', 'development|production'];
+
 export default defineConfig({
-  resolve: {
-    // Workspace packages resolve to their TypeScript sources in tests, so no build is needed first.
-    conditions: ['source'],
-  },
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['source'] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -1,0 +1,19 @@
+import type { CommandSpec, GroupSpec } from './command.js';
+import { keysGenerate } from './commands/keys-generate.js';
+import { keysInspect } from './commands/keys-inspect.js';
+import { keysKeyring } from './commands/keys-keyring.js';
+import { keysRotate } from './commands/keys-rotate.js';
+import { version } from './commands/version.js';
+
+/** Every command, in the order `edgefleet --help` lists them. */
+export const COMMANDS: readonly CommandSpec[] = [
+  keysGenerate,
+  keysKeyring,
+  keysRotate,
+  keysInspect,
+  version,
+];
+
+export const GROUPS: readonly GroupSpec[] = [
+  { name: 'keys', summary: 'Create signing keys and the root-signed keyring that devices trust' },
+];
