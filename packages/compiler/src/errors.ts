@@ -1,15 +1,26 @@
 import { EdgefleetError } from '@edgefleet/protocol';
+import { ONNX_ERROR_CODES } from './onnx/onnx-errors.js';
 
-/** The compiler package's error codes and what each means. `docs/errors.md` lists the same. */
-export const COMPILER_ERROR_CODES = {} as const satisfies Record<string, string>;
+/**
+ * The compiler package's error codes and what each means: the package's own plus those of
+ * its layers (ONNX read/write, quantization). `docs/errors.md` lists the same.
+ */
+export const COMPILER_ERROR_CODES = {
+  ...ONNX_ERROR_CODES,
+} as const satisfies Record<string, string>;
 
 export type CompilerErrorCode = keyof typeof COMPILER_ERROR_CODES;
 
-/** An error raised by the compiler package. */
+/** An error raised by the compiler pipeline itself. */
 export class CompilerError extends EdgefleetError {
   declare readonly code: CompilerErrorCode;
 
-  constructor(code: CompilerErrorCode, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+  constructor(
+    code: CompilerErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: ErrorOptions,
+  ) {
     super(code, message, details, options);
     this.name = 'CompilerError';
   }
