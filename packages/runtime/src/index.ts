@@ -1,2 +1,44 @@
 export { RuntimeError, RUNTIME_ERROR_CODES } from './errors.js';
 export type { RuntimeErrorCode } from './errors.js';
+
+export { PreprocessError, PREPROCESS_ERROR_CODES } from './preprocess/preprocess-errors.js';
+export type { PreprocessErrorCode } from './preprocess/preprocess-errors.js';
+export type {
+  ImagePreprocessSpec,
+  ModelInputShape,
+  PreprocessedTensor,
+  PreprocessSpec,
+  TabularFeatureSpec,
+  TabularPreprocessSpec,
+  TensorPreprocessSpec,
+} from './preprocess/preprocess-spec.js';
+export { preprocessTabular } from './preprocess/tabular-preprocess.js';
+export type { TabularRow, TabularValue } from './preprocess/tabular-preprocess.js';
+export { preprocessImages } from './preprocess/image-preprocess.js';
+export type { ImagePreprocessOptions } from './preprocess/image-preprocess.js';
+export { preprocessTensors } from './preprocess/tensor-preprocess.js';
+export type { TensorSample } from './preprocess/tensor-preprocess.js';
+export { preprocessBatch } from './preprocess/preprocess-batch.js';
+export type { PreprocessBatchOptions } from './preprocess/preprocess-batch.js';
+export { IMAGE_PREPROCESS_POLICY, sniffImageFormat } from './preprocess/image-decode-policy.js';
+
+export { SessionError, SESSION_ERROR_CODES } from './session/session-errors.js';
+export type { SessionErrorCode } from './session/session-errors.js';
+export { ModelSession } from './session/model-session.js';
+export type { GraphOptimization, ModelSessionOptions } from './session/model-session-options.js';
+export type {
+  FeedTensor,
+  ModelValueInfo,
+  OutputTensor,
+  TensorData,
+  TensorDataType,
+} from './session/tensor-types.js';
+export { measureLatency, measureSessionLatency, percentile } from './session/latency.js';
+export type { LatencyOptions, LatencySummary } from './session/latency.js';
+export { postprocess, softmax } from './session/postprocess.js';
+export type {
+  ClassificationResult,
+  PostprocessInput,
+  PostprocessSpec,
+  RegressionResult,
+} from './session/postprocess.js';
