@@ -1,12 +1,15 @@
 import { EdgefleetError } from '@edgefleet/protocol';
+import { ARCHIVE_ERROR_CODES } from './bundle-archive/archive-errors.js';
 import { PREPROCESS_ERROR_CODES } from './preprocess/preprocess-errors.js';
 import { SESSION_ERROR_CODES } from './session/session-errors.js';
 
 /**
- * The runtime package's error codes and what each means: preprocessing (bad user data),
+ * The runtime package's error codes and what each means: bundle archives (hostile input),
+ * preprocessing (bad user data),
  * sessions (code and model disagree, onnxruntime failures). `docs/errors.md` lists the same.
  */
 export const RUNTIME_ERROR_CODES = {
+  ...ARCHIVE_ERROR_CODES,
   ...PREPROCESS_ERROR_CODES,
   ...SESSION_ERROR_CODES,
 } as const satisfies Record<string, string>;

@@ -1,6 +1,30 @@
 export { RuntimeError, RUNTIME_ERROR_CODES } from './errors.js';
 export type { RuntimeErrorCode } from './errors.js';
 
+export {
+  ARCHIVE_ERROR_CODES,
+  BUNDLE_MODEL_FILE,
+  BundleArchiveError,
+  DEFAULT_ALLOWED_NAMES,
+  DEFAULT_BUNDLE_LIMITS,
+  DEFAULT_REQUIRED_NAMES,
+  extractBundleArchive,
+  readBundleArchive,
+  sha256File,
+  writeBundleArchive,
+} from './bundle-archive/index.js';
+export type {
+  ArchiveErrorCode,
+  BundleArchiveContents,
+  BundleArchiveFile,
+  BundleArchiveLimits,
+  BundleArchiveNameOptions,
+  ExtractedBundleArchive,
+  ReadBundleArchiveOptions,
+  WriteBundleArchiveOptions,
+  WrittenBundleArchive,
+} from './bundle-archive/index.js';
+
 export { PreprocessError, PREPROCESS_ERROR_CODES } from './preprocess/preprocess-errors.js';
 export type { PreprocessErrorCode } from './preprocess/preprocess-errors.js';
 export type {
