@@ -9,7 +9,12 @@ export type AgentErrorCode = keyof typeof AGENT_ERROR_CODES;
 export class AgentError extends EdgefleetError {
   declare readonly code: AgentErrorCode;
 
-  constructor(code: AgentErrorCode, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+  constructor(
+    code: AgentErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: ErrorOptions,
+  ) {
     super(code, message, details, options);
     this.name = 'AgentError';
   }

@@ -9,7 +9,12 @@ export type HubErrorCode = keyof typeof HUB_ERROR_CODES;
 export class HubError extends EdgefleetError {
   declare readonly code: HubErrorCode;
 
-  constructor(code: HubErrorCode, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+  constructor(
+    code: HubErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: ErrorOptions,
+  ) {
     super(code, message, details, options);
     this.name = 'HubError';
   }
