@@ -1,5 +1,6 @@
 import { EdgefleetError } from '@edgefleet/protocol';
 import { ONNX_ERROR_CODES } from './onnx/onnx-errors.js';
+import { SIMPLIFY_ERROR_CODES } from './simplify/simplify-errors.js';
 
 /**
  * The compiler package's error codes and what each means: the package's own plus those of
@@ -7,6 +8,7 @@ import { ONNX_ERROR_CODES } from './onnx/onnx-errors.js';
  */
 export const COMPILER_ERROR_CODES = {
   ...ONNX_ERROR_CODES,
+  ...SIMPLIFY_ERROR_CODES,
 } as const satisfies Record<string, string>;
 
 export type CompilerErrorCode = keyof typeof COMPILER_ERROR_CODES;
