@@ -1,5 +1,6 @@
 import { EdgefleetError } from '@edgefleet/protocol';
 import { ONNX_ERROR_CODES } from './onnx/onnx-errors.js';
+import { QUANTIZE_ERROR_CODES } from './quantize/quantize-errors.js';
 import { SIMPLIFY_ERROR_CODES } from './simplify/simplify-errors.js';
 
 /**
@@ -9,6 +10,7 @@ import { SIMPLIFY_ERROR_CODES } from './simplify/simplify-errors.js';
 export const COMPILER_ERROR_CODES = {
   ...ONNX_ERROR_CODES,
   ...SIMPLIFY_ERROR_CODES,
+  ...QUANTIZE_ERROR_CODES,
 } as const satisfies Record<string, string>;
 
 export type CompilerErrorCode = keyof typeof COMPILER_ERROR_CODES;
