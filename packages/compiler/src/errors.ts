@@ -1,7 +1,10 @@
 import { EdgefleetError } from '@edgefleet/protocol';
+import { BUNDLE_WRITER_ERROR_CODES } from './bundle/bundle-writer-errors.js';
+import { DATA_ERROR_CODES } from './data/data-errors.js';
 import { ONNX_ERROR_CODES } from './onnx/onnx-errors.js';
 import { QUANTIZE_ERROR_CODES } from './quantize/quantize-errors.js';
 import { SIMPLIFY_ERROR_CODES } from './simplify/simplify-errors.js';
+import { VALIDATE_ERROR_CODES } from './validate/validate-errors.js';
 
 /**
  * The compiler package's error codes and what each means: the package's own plus those of
@@ -11,6 +14,9 @@ export const COMPILER_ERROR_CODES = {
   ...ONNX_ERROR_CODES,
   ...SIMPLIFY_ERROR_CODES,
   ...QUANTIZE_ERROR_CODES,
+  ...BUNDLE_WRITER_ERROR_CODES,
+  ...DATA_ERROR_CODES,
+  ...VALIDATE_ERROR_CODES,
 } as const satisfies Record<string, string>;
 
 export type CompilerErrorCode = keyof typeof COMPILER_ERROR_CODES;

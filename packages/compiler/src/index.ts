@@ -6,3 +6,43 @@ export { simplifyModel, SimplifyError } from './simplify/index.js';
 export type { SimplifyOptions, SimplifyReport, SimplifyResult } from './simplify/index.js';
 export { convertToFloat16, DEFAULT_FP16_OP_BLOCK_LIST } from './fp16/index.js';
 export type { ConvertToFloat16Options, Float16Report, Float16Result } from './fp16/index.js';
+export {
+  BUNDLE_WRITER_ERROR_CODES,
+  BundleWriterError,
+  completeManifest,
+  writeSignedBundle,
+} from './bundle/index.js';
+export type {
+  BundleExtraFile,
+  BundleWriterErrorCode,
+  UnsignedManifest,
+  WriteSignedBundleInput,
+  WrittenSignedBundle,
+} from './bundle/index.js';
+export {
+  DataError,
+  DATA_ERROR_CODES,
+  loadDataset,
+  datasetSize,
+  datasetBatches,
+} from './data/index.js';
+export type {
+  Dataset,
+  DatasetBatch,
+  DatasetBatchOptions,
+  LoadDatasetOptions,
+} from './data/index.js';
+export {
+  ValidateError,
+  VALIDATE_ERROR_CODES,
+  classificationMetrics,
+  regressionMetrics,
+  compareModels,
+  gate,
+} from './validate/index.js';
+export type {
+  ClassificationMetrics,
+  RegressionMetrics,
+  ModelComparison,
+  GateResult,
+} from './validate/index.js';

@@ -2,6 +2,24 @@ export { RuntimeError, RUNTIME_ERROR_CODES } from './errors.js';
 export type { RuntimeErrorCode } from './errors.js';
 
 export {
+  BUNDLE_ERROR_CODES,
+  BundleError,
+  extractVerifiedBundle,
+  inspectBundle,
+  openBundle,
+} from './bundle/index.js';
+export type {
+  BundleErrorCode,
+  BundleTrust,
+  ExtractVerifiedBundleOptions,
+  ExtractedVerifiedBundle,
+  InspectBundleOptions,
+  InspectedBundle,
+  OpenBundleOptions,
+  OpenedBundle,
+} from './bundle/index.js';
+
+export {
   ARCHIVE_ERROR_CODES,
   BUNDLE_MODEL_FILE,
   BundleArchiveError,
