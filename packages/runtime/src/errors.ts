@@ -1,6 +1,7 @@
 import { EdgefleetError } from '@edgefleet/protocol';
 import { ARCHIVE_ERROR_CODES } from './bundle-archive/archive-errors.js';
 import { BUNDLE_ERROR_CODES } from './bundle/bundle-errors.js';
+import { DRIFT_ERROR_CODES } from './drift/drift-errors.js';
 import { PREPROCESS_ERROR_CODES } from './preprocess/preprocess-errors.js';
 import { SESSION_ERROR_CODES } from './session/session-errors.js';
 
@@ -12,6 +13,7 @@ import { SESSION_ERROR_CODES } from './session/session-errors.js';
 export const RUNTIME_ERROR_CODES = {
   ...ARCHIVE_ERROR_CODES,
   ...BUNDLE_ERROR_CODES,
+  ...DRIFT_ERROR_CODES,
   ...PREPROCESS_ERROR_CODES,
   ...SESSION_ERROR_CODES,
 } as const satisfies Record<string, string>;

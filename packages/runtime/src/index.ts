@@ -84,3 +84,33 @@ export type {
   PostprocessSpec,
   RegressionResult,
 } from './session/postprocess.js';
+
+export {
+  DRIFT_ERROR_CODES,
+  DriftError,
+  binIndex,
+  mergeWindowCounts,
+  MISSING_BIN,
+  WindowCounter,
+  profileFeature,
+  profileOutputs,
+  binnedKs,
+  driftDistances,
+  jensenShannon,
+  psi,
+  PSI_EPSILON,
+  scoreWindow,
+  bootstrapThreshold,
+  buildBaseline,
+  DEFAULT_DRIFTED_SHARE,
+} from './drift/index.js';
+export type {
+  BaselineBins,
+  FeatureCounts,
+  WindowCounts,
+  OutputValues,
+  DriftDistances,
+  FeatureDriftScore,
+  WindowDriftScore,
+  BuildBaselineOptions,
+} from './drift/index.js';
