@@ -46,11 +46,17 @@ function quantizationText(q: Manifest['quantization']): string {
   return parts.length === 0 ? q.mode : `${q.mode} (${parts.join(', ')})`;
 }
 
+/** Four significant digits: enough to compare fp32 and quantized, short enough to read. */
+function num(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(4);
+}
+
 function validationLines(v: Manifest['validation']): string[] {
-  const agreement = v.top1Agreement === undefined ? '' : `, top-1 agreement ${v.top1Agreement}`;
+  const agreement =
+    v.top1Agreement === undefined ? '' : `, top-1 agreement ${num(v.top1Agreement)}`;
   return [
-    `  validation  ${v.metric} fp32 ${v.fp32}, quantized ${v.quantized} (delta ${v.delta})${agreement}, max abs error ${v.maxAbsError}, ${v.samples} samples`,
-    `              latency ${v.latencyMsFp32} ms -> ${v.latencyMsQuantized} ms, size ${v.bytesFp32} -> ${v.bytesQuantized} bytes`,
+    `  validation  ${v.metric} fp32 ${num(v.fp32)}, quantized ${num(v.quantized)} (delta ${num(v.delta)})${agreement}, max abs error ${num(v.maxAbsError)}, ${v.samples} samples`,
+    `              latency p50 ${num(v.latencyMsFp32)} ms -> ${num(v.latencyMsQuantized)} ms, size ${v.bytesFp32} -> ${v.bytesQuantized} bytes`,
   ];
 }
 

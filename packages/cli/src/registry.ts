@@ -1,6 +1,7 @@
 import type { CommandSpec, GroupSpec } from './command.js';
 import { bundleInspect } from './commands/bundle-inspect.js';
 import { bundleVerify } from './commands/bundle-verify.js';
+import { compileCommand } from './commands/compile.js';
 import { keysGenerate } from './commands/keys-generate.js';
 import { keysInspect } from './commands/keys-inspect.js';
 import { keysKeyring } from './commands/keys-keyring.js';
@@ -9,6 +10,7 @@ import { version } from './commands/version.js';
 
 /** Every command, in the order `edgefleet --help` lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
+  compileCommand,
   keysGenerate,
   keysKeyring,
   keysRotate,

@@ -11,6 +11,20 @@ import { VALIDATE_ERROR_CODES } from './validate/validate-errors.js';
  * its layers (ONNX read/write, quantization). `docs/errors.md` lists the same.
  */
 export const COMPILER_ERROR_CODES = {
+  EF_COMPILE_OPTIONS: 'A compile option is missing or invalid; the message names the option.',
+  EF_COMPILE_MODEL_READ: 'The model file cannot be read (missing, unreadable).',
+  EF_COMPILE_MODEL_FORMAT: 'The model file is not in a format this build compiles.',
+  EF_COMPILE_MODEL_IO:
+    'The model inputs or outputs are not supported (several inputs, a non-float input, an element type bundles do not carry).',
+  EF_COMPILE_TASK:
+    'Classification or regression cannot be told from the model output; pass --task.',
+  EF_COMPILE_PREPROCESS:
+    'The preprocessing spec is unreadable, invalid, or does not fit the model input.',
+  EF_COMPILE_KEY: 'The release key cannot be read or is not an Ed25519 private key.',
+  EF_COMPILE_QUANT_MODE:
+    'The requested quantization mode is not available for this model or build.',
+  EF_COMPILE_GATE:
+    'The quantized model lost more of its metric than --max-drop allows; nothing was signed.',
   ...ONNX_ERROR_CODES,
   ...SIMPLIFY_ERROR_CODES,
   ...QUANTIZE_ERROR_CODES,

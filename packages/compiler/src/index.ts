@@ -46,3 +46,20 @@ export type {
   ModelComparison,
   GateResult,
 } from './validate/index.js';
+export {
+  compile,
+  validateCompileOptions,
+  QUANTIZE_MODES,
+  CALIBRATION_METHODS,
+  TASKS,
+} from './pipeline/index.js';
+export type {
+  CompileHooks,
+  CompileProgress,
+  CompileResult,
+  CompileOptions,
+  CompileOptionsInput,
+  QuantizeMode,
+  CalibrationMethod,
+  Task,
+} from './pipeline/index.js';

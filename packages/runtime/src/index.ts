@@ -103,6 +103,8 @@ export {
   bootstrapThreshold,
   buildBaseline,
   DEFAULT_DRIFTED_SHARE,
+  driftFeatureNames,
+  driftFeatureRows,
 } from './drift/index.js';
 export type {
   BaselineBins,

@@ -43,3 +43,4 @@ export type { BootstrapOptions, DriftThreshold } from './bootstrap-threshold.js'
 export { buildBaseline, DEFAULT_DRIFTED_SHARE } from './build-baseline.js';
 export type { BuildBaselineOptions } from './build-baseline.js';
 export { deriveSeed, mulberry32 } from './seeded-random.js';
+export { driftFeatureNames, driftFeatureRows } from './drift-features.js';

@@ -1,0 +1,293 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { extname } from 'node:path';
+import { loadPrivateKey } from '@edgefleet/protocol';
+import type { KeyObject } from 'node:crypto';
+import type { Manifest, Postprocess, Validation } from '@edgefleet/protocol';
+import { ModelSession, measureSessionLatency } from '@edgefleet/runtime';
+import { writeSignedBundle } from '../bundle/index.js';
+import { datasetBatches, datasetSize, loadDataset } from '../data/index.js';
+import type { Dataset } from '../data/index.js';
+import { CompilerError } from '../errors.js';
+import { opsetVersion, readOnnxModel, writeOnnxModel } from '../onnx/index.js';
+import { simplifyModel } from '../simplify/index.js';
+import { compareModels, gate } from '../validate/index.js';
+import type { GateResult, ModelComparison } from '../validate/index.js';
+import { validateCompileOptions } from './compile-options.js';
+import type { CompileOptions, CompileOptionsInput } from './compile-options.js';
+import { profileBaseline } from './drift-baseline.js';
+import { makeCandidate } from './model-candidate.js';
+import { manifestTensors, singleInputOutput } from './model-io.js';
+import { resolvePreprocess } from './resolve-preprocess.js';
+import { makeSmokeTests } from './smoke-tests.js';
+
+const require = createRequire(import.meta.url);
+
+/** One step of progress, for a terminal bar (the CLI draws it; nothing is printed here). */
+export interface CompileProgress {
+  readonly stage: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface CompileHooks {
+  readonly onProgress?: (event: CompileProgress) => void;
+  /** The bundle's createdAt; tests pin it. */
+  readonly now?: () => Date;
+}
+
+/** What `compile()` returns and `edgefleet compile --json` prints. */
+export interface CompileResult {
+  readonly name: string;
+  readonly version: string;
+  readonly bundle: { path: string; bytes: number; archiveSha256: string; keyId: string };
+  readonly quantization: Manifest['quantization'];
+  readonly validation: Validation;
+  readonly gate: GateResult;
+  readonly comparison: ModelComparison;
+  readonly notes: readonly string[];
+  readonly manifest: Manifest;
+}
+
+async function readInput(
+  path: string,
+  code: 'EF_COMPILE_MODEL_READ' | 'EF_COMPILE_KEY',
+  what: string,
+): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new CompilerError(
+      code,
+      `cannot read ${what} '${path}': ${reason}`,
+      { path },
+      { cause: err },
+    );
+  }
+}
+
+async function releaseKeyOf(path: string): Promise<KeyObject> {
+  const pem = await readInput(path, 'EF_COMPILE_KEY', 'release key');
+  try {
+    return loadPrivateKey(pem.toString('utf8'));
+  } catch (err) {
+    throw new CompilerError(
+      'EF_COMPILE_KEY',
+      `'${path}' is not an Ed25519 private key (PKCS#8 PEM)`,
+      { path },
+      { cause: err },
+    );
+  }
+}
+
+function inferTask(
+  opts: CompileOptions,
+  outputShape: ReadonlyArray<number | string | null> | null,
+): 'classification' | 'regression' {
+  if (opts.task !== undefined) return opts.task;
+  const last = outputShape?.[outputShape.length - 1];
+  if (typeof last !== 'number') {
+    throw new CompilerError(
+      'EF_COMPILE_TASK',
+      'cannot tell classification from regression by the output shape: pass --task',
+    );
+  }
+  return last > 1 ? 'classification' : 'regression';
+}
+
+function version(pkg: string): string {
+  return (require(pkg) as { version: string }).version;
+}
+
+/**
+ * The compiler pipeline: load -> simplify -> quantize -> validate against fp32 in onnxruntime ->
+ * gate -> profile the drift baseline -> smoke tests -> signed bundle. Nothing is written unless
+ * the gate passes; a failed step leaves no partial bundle.
+ *
+ * @example
+ * const result = await compile({ model: 'pm.onnx', data: 'cal.csv', eval: 'eval.csv',
+ *   preprocess: 'preprocess.json', quantize: 'fp16', releaseKey: 'keys/release.key',
+ *   name: 'pm', version: '1.0.0', out: 'pm.efb' });
+ */
+export async function compile(
+  input: CompileOptionsInput,
+  hooks: CompileHooks = {},
+): Promise<CompileResult> {
+  const opts = validateCompileOptions(input);
+  const progress = (stage: string, done: number, total: number) =>
+    hooks.onProgress?.({ stage, done, total });
+  const releaseKey = await releaseKeyOf(opts.releaseKey);
+  if (extname(opts.model).toLowerCase() === '.json') {
+    throw new CompilerError(
+      'EF_COMPILE_MODEL_FORMAT',
+      `'${opts.model}' looks like a TF.js Layers model; this build compiles ONNX models only`,
+    );
+  }
+  const fp32Bytes = await readInput(opts.model, 'EF_COMPILE_MODEL_READ', 'model');
+  const fp32Model = readOnnxModel(fp32Bytes);
+  const { input: modelInput, output } = singleInputOutput(fp32Model);
+  const task = inferTask(opts, output.shape);
+  const lastDim = output.shape?.[output.shape.length - 1];
+  const classCount =
+    task === 'classification' && typeof lastDim === 'number' ? Math.max(2, lastDim) : undefined;
+  const preprocess = await resolvePreprocess(opts, modelInput);
+  const inputShape = (modelInput.shape ?? []).map((d, i) => d ?? `d${i}`);
+  const sampleShape = inputShape.slice(1);
+  const load = (path: string): Promise<Dataset> =>
+    loadDataset(path, {
+      task,
+      labelColumn: opts.label,
+      ...(preprocess.kind === 'tabular' ? { features: preprocess.features } : {}),
+      ...(classCount === undefined ? {} : { classCount }),
+      ...(preprocess.kind === 'tensor' ? { sampleShape } : {}),
+    });
+  const calibration = await load(opts.data);
+  const evaluation = await load(opts.eval);
+
+  const simplified = simplifyModel(fp32Model);
+  const candidate = await makeCandidate(simplified.model, opts);
+  const candidateBytes = writeOnnxModel(candidate.model);
+  const fp32 = await ModelSession.load(fp32Bytes);
+  const shipped = await ModelSession.load(candidateBytes);
+  try {
+    const total = datasetSize(evaluation);
+    const comparison = await compareModels({
+      fp32,
+      candidate: shipped,
+      task,
+      outputName: output.name,
+      batches: datasetBatches(evaluation, { preprocess, inputShape }),
+      total,
+      onProgress: (done) => progress('validate', done, total),
+    });
+    const first = await datasetBatches(evaluation, { preprocess, inputShape, batchSize: 1 }).next();
+    const feeds = first.done === true ? undefined : first.value.feeds;
+    const latencyFp32 = feeds === undefined ? undefined : await measureSessionLatency(fp32, feeds);
+    const latencyShipped =
+      feeds === undefined ? undefined : await measureSessionLatency(shipped, feeds);
+    const metric = comparison.task === 'classification' ? 'accuracy' : 'mse';
+    const fp32Metric =
+      comparison.task === 'classification' ? comparison.fp32.accuracy : comparison.fp32.mse;
+    const candidateMetric =
+      comparison.task === 'classification'
+        ? comparison.candidate.accuracy
+        : comparison.candidate.mse;
+    const verdict = gate({
+      task,
+      fp32Metric,
+      candidateMetric,
+      ...(opts.maxDrop === undefined ? {} : { maxDrop: opts.maxDrop }),
+    });
+    if (!verdict.passed) {
+      throw new CompilerError(
+        'EF_COMPILE_GATE',
+        `the ${opts.quantize} model fails the validation gate: ${verdict.message}; nothing was signed`,
+        {
+          metric,
+          fp32: verdict.fp32,
+          candidate: verdict.candidate,
+          limit: verdict.limit,
+        },
+      );
+    }
+    const validation: Validation = {
+      metric,
+      fp32: fp32Metric,
+      quantized: candidateMetric,
+      delta: verdict.delta,
+      ...(comparison.task === 'classification' ? { top1Agreement: comparison.agreement } : {}),
+      maxAbsError: comparison.maxAbsDiff,
+      latencyMsFp32: latencyFp32?.p50 ?? 0,
+      latencyMsQuantized: latencyShipped?.p50 ?? 0,
+      bytesFp32: fp32Bytes.byteLength,
+      bytesQuantized: candidateBytes.byteLength,
+      samples: comparison.samples,
+    };
+    progress('baseline', 0, 1);
+    const baseline = await profileBaseline({
+      dataset: calibration,
+      preprocess,
+      inputShape,
+      session: shipped,
+      outputName: output.name,
+      task,
+      classCount,
+      windowSize: opts.windowSize,
+    });
+    progress('baseline', 1, 1);
+    const smokeTests = await makeSmokeTests({
+      dataset: evaluation,
+      preprocess,
+      inputShape,
+      session: shipped,
+      mode: opts.quantize,
+    });
+    const postprocess: Postprocess = { task, output: output.name };
+    const quantization =
+      opts.quantize === 'int8-static'
+        ? {
+            ...candidate.quantization,
+            calibration: { method: opts.calibration, samples: datasetSize(calibration) },
+          }
+        : candidate.quantization;
+    const written = await writeSignedBundle({
+      manifest: {
+        schemaVersion: 1,
+        name: opts.name,
+        version: opts.version,
+        createdAt: (hooks.now?.() ?? new Date()).toISOString(),
+        compiler: { name: 'edgefleet', version: version('../../package.json') },
+        model: {
+          file: 'model.onnx',
+          opset: opsetVersion(candidate.model) ?? 13,
+          ...manifestTensors(candidate.model),
+        },
+        preprocess,
+        postprocess,
+        quantization,
+        validation,
+        baseline,
+        smokeTests,
+        runtime: {
+          onnxruntime: version('onnxruntime-node/package.json'),
+          architectures: ['x64', 'arm64'],
+        },
+      },
+      model: candidateBytes,
+      releaseKey,
+      out: opts.out,
+    });
+    return {
+      name: opts.name,
+      version: opts.version,
+      bundle: {
+        path: written.path,
+        bytes: written.bytes,
+        archiveSha256: written.archiveSha256,
+        keyId: written.keyId,
+      },
+      quantization,
+      validation,
+      gate: verdict,
+      comparison,
+      notes: [...simplifiedNotes(simplified.report), ...candidate.notes],
+      manifest: written.manifest,
+    };
+  } finally {
+    await fp32.release();
+    await shipped.release();
+  }
+}
+
+function simplifiedNotes(report: ReturnType<typeof simplifyModel>['report']): string[] {
+  const notes: string[] = [];
+  if (report.foldedBatchNorms > 0)
+    notes.push(`${report.foldedBatchNorms} BatchNormalization folded`);
+  // Folded BatchNorms also appear as removed nodes; say it once.
+  for (const r of report.removedNodes) {
+    if (r.opType !== 'BatchNormalization') notes.push(`${r.count} ${r.opType} removed`);
+  }
+  if (report.constantFolded > 0) notes.push(`${report.constantFolded} constant nodes folded`);
+  return notes;
+}

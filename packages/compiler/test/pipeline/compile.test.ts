@@ -1,0 +1,154 @@
+import { join } from 'node:path';
+import { ManifestSchema } from '@edgefleet/protocol';
+import { ModelSession, openBundle } from '@edgefleet/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../../src/pipeline/compile.js';
+import { readOnnxModel } from '../../src/onnx/index.js';
+import { fixture, pmOptions, workspace } from './compile-helpers.js';
+
+let ws: Awaited<ReturnType<typeof workspace>>;
+beforeAll(async () => {
+  ws = await workspace();
+});
+afterAll(async () => {
+  await ws.cleanup();
+});
+
+/** Opens the bundle as the hub and agent will, then replays its smoke tests in onnxruntime. */
+async function openAndReplay(path: string) {
+  const bundle = await openBundle(path, { publicKey: ws.pub });
+  const session = await ModelSession.load(bundle.files.get('model.onnx') as Buffer);
+  try {
+    for (const test of bundle.manifest.smokeTests) {
+      const feeds = Object.fromEntries(
+        Object.entries(test.inputs).map(([name, t]) => [
+          name,
+          { data: Float32Array.from(t.data), dims: t.dims },
+        ]),
+      );
+      const outputs = await session.run(feeds);
+      for (const [name, expected] of Object.entries(test.expected)) {
+        const actual = outputs[name]!.data as Float32Array;
+        expected.data.forEach((e, i) => {
+          expect(Math.abs((actual[i] as number) - e)).toBeLessThanOrEqual(
+            test.tolerance.abs + test.tolerance.rel * Math.abs(e),
+          );
+        });
+      }
+    }
+  } finally {
+    await session.release();
+  }
+  return bundle;
+}
+
+describe('compile', () => {
+  it('pm-mlp, fp16: a signed bundle that verifies, half the size, within the gate, smoke tests replay', async () => {
+    const stages = new Set<string>();
+    const result = await compile(
+      { ...pmOptions(ws.dir, ws.key), quantize: 'fp16', out: join(ws.dir, 'pm-fp16.efb') },
+      {
+        onProgress: (e) => stages.add(e.stage),
+      },
+    );
+    expect(result.gate.passed).toBe(true);
+    expect(result.validation.bytesQuantized / result.validation.bytesFp32).toBeLessThan(0.6);
+    expect(result.validation.top1Agreement).toBeGreaterThan(0.99);
+    expect(stages.has('validate')).toBe(true);
+    const bundle = await openAndReplay(result.bundle.path);
+    expect(ManifestSchema.safeParse(bundle.manifest).success).toBe(true);
+    expect(bundle.manifest.quantization.mode).toBe('fp16');
+    expect(bundle.manifest.smokeTests.length).toBe(3);
+    expect(bundle.manifest.baseline.features.map((f) => f.name)).toEqual([
+      'type_L',
+      'type_M',
+      'type_H',
+      'air_temp_k',
+      'process_temp_k',
+      'rpm',
+      'torque_nm',
+      'tool_wear_min',
+    ]);
+    expect(bundle.manifest.baseline.output.kind).toBe('classes');
+    expect(bundle.archiveSha256).toBe(result.bundle.archiveSha256);
+  });
+
+  it('vibration-cnn from JSONL, none: BatchNorm folded, outputs unchanged', async () => {
+    const result = await compile({
+      model: fixture('models/vibration-cnn.onnx'),
+      data: fixture('data/vibration/calibration.jsonl'),
+      eval: fixture('data/vibration/eval.jsonl'),
+      releaseKey: ws.key,
+      name: 'vibration',
+      version: '2.0.0-rc.1',
+      quantize: 'none',
+      out: join(ws.dir, 'vibration.efb'),
+    });
+    expect(result.comparison.task === 'classification' && result.comparison.agreement).toBe(1);
+    expect(result.notes).toContain('3 BatchNormalization folded');
+    const bundle = await openAndReplay(result.bundle.path);
+    const ops = readOnnxModel(bundle.files.get('model.onnx') as Buffer).graph.node.map(
+      (n) => n.opType,
+    );
+    expect(ops).not.toContain('BatchNormalization');
+    expect(bundle.manifest.preprocess.kind).toBe('tensor');
+    expect(bundle.manifest.baseline.features.map((f) => f.name)).toEqual(['c0_mean', 'c0_std']);
+  });
+
+  it('house-mlp regression with missing values, fp16: MSE gate and a histogram output baseline', async () => {
+    const result = await compile({
+      model: fixture('models/house-mlp.onnx'),
+      data: fixture('data/house/calibration.csv'),
+      eval: fixture('data/house/eval.csv'),
+      preprocess: fixture('data/house/preprocess.json'),
+      releaseKey: ws.key,
+      name: 'house',
+      version: '1.0.0',
+      quantize: 'fp16',
+      out: join(ws.dir, 'house.efb'),
+    });
+    expect(result.validation.metric).toBe('mse');
+    expect(result.gate.passed).toBe(true);
+    const bundle = await openAndReplay(result.bundle.path);
+    expect(bundle.manifest.postprocess.task).toBe('regression');
+    expect(bundle.manifest.baseline.output.kind).toBe('histogram');
+  });
+
+  it('retail-cnn from image folders, fp16: image preprocessing recorded in the manifest', async () => {
+    const result = await compile({
+      model: fixture('models/retail-cnn.onnx'),
+      data: fixture('data/retail/calibration'),
+      eval: fixture('data/retail/eval'),
+      preprocess: fixture('data/retail/preprocess.json'),
+      releaseKey: ws.key,
+      name: 'retail',
+      version: '1.0.0',
+      quantize: 'fp16',
+      out: join(ws.dir, 'retail.efb'),
+    });
+    expect(result.comparison.samples).toBe(100);
+    const bundle = await openAndReplay(result.bundle.path);
+    expect(bundle.manifest.preprocess).toMatchObject({
+      kind: 'image',
+      width: 64,
+      height: 64,
+      layout: 'nchw',
+    });
+    expect(bundle.manifest.baseline.features).toHaveLength(6);
+  });
+
+  it('is deterministic apart from latency: the same options give the same model bytes and baseline', async () => {
+    const now = () => new Date('2026-01-01T00:00:00.000Z');
+    const a = await compile(
+      { ...pmOptions(ws.dir, ws.key), quantize: 'none', out: join(ws.dir, 'a.efb') },
+      { now },
+    );
+    const b = await compile(
+      { ...pmOptions(ws.dir, ws.key), quantize: 'none', out: join(ws.dir, 'b.efb') },
+      { now },
+    );
+    expect(a.manifest.model.sha256).toBe(b.manifest.model.sha256);
+    expect(a.manifest.baseline).toEqual(b.manifest.baseline);
+    expect(a.manifest.smokeTests).toEqual(b.manifest.smokeTests);
+  });
+});
