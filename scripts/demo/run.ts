@@ -1,24 +1,30 @@
-// `npm run demo`: the README's main job. Today it walks through what is built: the trust
-// model (keys, keyring, signed desired state, the attacks a device refuses, root rotation) and
-// device-side inference on the committed fixture model. The fleet rollout joins it later.
+// `npm run demo`: the README's main job. Today it runs what is built: keys and keyring, compiling
+// the fixture model into a signed bundle, verifying it, the trust model's refusals and root
+// rotation, and a device serving the bundle offline with drift windows. The fleet rollout joins
+// it as the hub and agent land.
 import { mkdir, rm } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { localInference } from './local-inference.js';
+import { compileBundle } from './compile-bundle.js';
+import { deviceInference } from './device-inference.js';
 import { Narrator } from './narrate.js';
-import { trustWalkthrough } from './trust-walkthrough.js';
+import { createKeys, trustWalkthrough } from './trust-walkthrough.js';
 
 // Relative, so the commands the demo prints can be pasted as they are.
 const work =
   relative(process.cwd(), fileURLToPath(new URL('../../.edgefleet/demo', import.meta.url))) || '.';
 const n = new Narrator();
-console.log('edgefleet demo: trust model and device-side inference');
+console.log(
+  'edgefleet demo: keys, a compiled and signed model bundle, the trust model, a device offline',
+);
 console.log(`working directory: ${work}`);
 await rm(work, { recursive: true, force: true });
 await mkdir(work, { recursive: true });
 
-await trustWalkthrough(n, work, 'ab'.repeat(32));
-await localInference(n);
+await createKeys(n, work);
+const bundle = await compileBundle(n, work);
+await trustWalkthrough(n, work, bundle.sha256);
+await deviceInference(n, work, bundle.path);
 
 console.log(
   `\nSummary: ${n.failed === 0 ? 'every check came out right' : `${n.failed} check(s) FAILED`} in ${n.elapsedSeconds()} s.`,

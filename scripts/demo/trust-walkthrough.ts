@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli } from '@edgefleet/cli';
-import type { CliIO } from '@edgefleet/cli';
 import {
   isEdgefleetError,
   parseKeyringEnvelope,
@@ -11,19 +9,12 @@ import {
 } from '@edgefleet/protocol';
 import type { DesiredState, SignedKeyring } from '@edgefleet/protocol';
 import type { Narrator } from './narrate.js';
+import { edgefleet as run } from './run-edgefleet.js';
 
-const quietIO = (cwd: string): CliIO => ({
-  stdout: () => undefined,
-  stderr: (t) => process.stderr.write(t),
-  isTTY: false,
-  env: process.env,
-  cwd,
-});
-
-async function edgefleet(n: Narrator, dir: string, args: string[]): Promise<void> {
-  n.command(`edgefleet ${args.join(' ')}`);
-  const code = await runCli(args, quietIO(dir));
-  if (code !== 0) throw new Error(`edgefleet ${args.join(' ')} exited ${code}`);
+async function edgefleet(n: Narrator, args: string[]): Promise<void> {
+  const r = await run(n, args);
+  if (r.code !== 0)
+    throw new Error(`edgefleet ${args.join(' ')} exited ${r.code}: ${r.err.trim()}`);
 }
 
 /** Runs `fn` and returns the EF_ code it was refused with, or 'accepted'. */
@@ -36,21 +27,14 @@ function outcome(fn: () => unknown): string {
   }
 }
 
-/**
- * The trust model end to end: keys, a root-signed keyring, a signed desired state verified as a
- * device verifies it, the attacks it must refuse, and a root rotation a device catches up with.
- */
-export async function trustWalkthrough(
-  n: Narrator,
-  dir: string,
-  bundleSha256: string,
-): Promise<void> {
+/** The operator's first step: root, release and deploy keys and a root-signed keyring. */
+export async function createKeys(n: Narrator, dir: string): Promise<void> {
   const keys = join(dir, 'keys');
   n.section('Operator creates the root, release and deploy keys and a root-signed keyring');
   for (const role of ['root', 'release', 'deploy']) {
-    await edgefleet(n, dir, ['keys', 'generate', '--role', role, '--out', keys, '--force']);
+    await edgefleet(n, ['keys', 'generate', '--role', role, '--out', keys, '--force']);
   }
-  await edgefleet(n, dir, [
+  await edgefleet(n, [
     'keys',
     'keyring',
     '--root',
@@ -65,13 +49,23 @@ export async function trustWalkthrough(
     join(keys, 'keyring.json'),
     '--force',
   ]);
+  n.info('the root key stays offline; devices are provisioned with root.pub only');
+}
+
+/**
+ * The trust model end to end on a real bundle digest: a signed desired state verified as a device
+ * verifies it, the attacks it must refuse, and a root rotation a device catches up with.
+ */
+export async function trustWalkthrough(
+  n: Narrator,
+  dir: string,
+  bundleSha256: string,
+): Promise<void> {
+  const keys = join(dir, 'keys');
   const keyring1 = parseKeyringEnvelope(await readFile(join(keys, 'keyring.json')));
   const rootPub = await readFile(join(keys, 'root.pub'), 'utf8');
   const deployKey = await readFile(join(keys, 'deploy.key'), 'utf8');
   const releaseKey = await readFile(join(keys, 'release.key'), 'utf8');
-  n.info(
-    `keyring v${keyring1.signed.version}: ${keyring1.signed.keys.length} role keys, devices hold only the root public key`,
-  );
 
   n.section('Hub signs a desired state for device plant-a-0001; the device verifies it');
   const now = new Date();
@@ -141,7 +135,7 @@ export async function trustWalkthrough(
   }
 
   n.section('Operator rotates the root key; an offline device catches up through the chain');
-  await edgefleet(n, dir, [
+  await edgefleet(n, [
     'keys',
     'generate',
     '--role',
@@ -150,7 +144,7 @@ export async function trustWalkthrough(
     join(dir, 'keys-2'),
     '--force',
   ]);
-  await edgefleet(n, dir, [
+  await edgefleet(n, [
     'keys',
     'rotate',
     '--keyring',
