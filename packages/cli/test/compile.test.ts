@@ -77,6 +77,7 @@ describe('edgefleet compile', () => {
     ['--image-mean 1,2', ['--image-mean', '1,2']],
     ['--quantize int4', ['--quantize', 'int4']],
     ['--max-drop lots', ['--max-drop', 'lots']],
+    ['--per-channel with --per-tensor', ['--per-channel', '--per-tensor']],
   ])('rejects %s as a usage error', async (_name, extra) => {
     const io = recordingIO();
     expect(await runCli([...pmArgs(), ...extra, '--out', join(dir, 'y.efb')], io)).toBe(2);

@@ -3,6 +3,8 @@ import { BUNDLE_WRITER_ERROR_CODES } from './bundle/bundle-writer-errors.js';
 import { DATA_ERROR_CODES } from './data/data-errors.js';
 import { ONNX_ERROR_CODES } from './onnx/onnx-errors.js';
 import { QUANTIZE_ERROR_CODES } from './quantize/quantize-errors.js';
+import { QUANTIZE_GRAPH_ERROR_CODES } from './quantize-graph/quantize-graph-errors.js';
+import { REPORT_ERROR_CODES } from './report/report-errors.js';
 import { SIMPLIFY_ERROR_CODES } from './simplify/simplify-errors.js';
 import { VALIDATE_ERROR_CODES } from './validate/validate-errors.js';
 
@@ -28,6 +30,8 @@ export const COMPILER_ERROR_CODES = {
   ...ONNX_ERROR_CODES,
   ...SIMPLIFY_ERROR_CODES,
   ...QUANTIZE_ERROR_CODES,
+  ...QUANTIZE_GRAPH_ERROR_CODES,
+  ...REPORT_ERROR_CODES,
   ...BUNDLE_WRITER_ERROR_CODES,
   ...DATA_ERROR_CODES,
   ...VALIDATE_ERROR_CODES,

@@ -63,3 +63,18 @@ export type {
   CalibrationMethod,
   Task,
 } from './pipeline/index.js';
+export { quantizeDynamic, quantizeStatic, QuantizeGraphError } from './quantize-graph/index.js';
+export type {
+  QuantizeDynamicOptions,
+  QuantizeStaticOptions,
+  QuantizeReport,
+  CalibrationSource,
+} from './quantize-graph/index.js';
+export {
+  renderCompileReport,
+  compileReportJson,
+  writeReportFile,
+  ReportError,
+  REPORT_ERROR_CODES,
+} from './report/index.js';
+export type { CompileReportExtras, CompileReportInput, CompileReportJson } from './report/index.js';

@@ -34,6 +34,13 @@ function numberOption(ctx: CommandContext, name: string): number | undefined {
   return value;
 }
 
+function perChannel(ctx: CommandContext): boolean {
+  if (flag(ctx, 'per-channel') && flag(ctx, 'per-tensor')) {
+    throw new CliError('EF_CLI_USAGE', '--per-channel and --per-tensor exclude each other');
+  }
+  return !flag(ctx, 'per-tensor');
+}
+
 function pct(x: number | undefined): string {
   return x === undefined ? '-' : `${(x * 100).toFixed(2)}%`;
 }
@@ -56,7 +63,15 @@ function humanLines(r: CompileResult): string[] {
     );
   }
   lines.push(`  gate      ${r.gate.message}`);
+  if (r.candidates.length > 1) {
+    for (const c of r.candidates) {
+      const size = c.bytes === undefined ? '' : ` ${c.bytes} bytes,`;
+      const latency = c.latencyMs === undefined ? '' : ` ${c.latencyMs.toFixed(3)} ms,`;
+      lines.push(`  ${c.chosen ? 'chosen' : 'tried '}    ${c.mode}:${size}${latency} ${c.reason}`);
+    }
+  }
   for (const note of r.notes) lines.push(`  note      ${note}`);
+  if (r.report !== undefined) lines.push(`  report    ${r.report}`);
   return lines;
 }
 
@@ -84,7 +99,8 @@ export const compileCommand: CommandSpec = {
     quantize: {
       type: 'string',
       valueName: QUANTIZE_MODES.join('|'),
-      description: 'Quantization mode',
+      description:
+        'Quantization mode; auto tries each and keeps the smallest within the gate and not slower than fp32',
       defaultText: 'int8',
     },
     key: {
@@ -124,7 +140,11 @@ export const compileCommand: CommandSpec = {
       description: 'Activation calibration (int8-static)',
       defaultText: 'minmax',
     },
-    'per-channel': { type: 'boolean', description: 'Per-channel weight scales (default on)' },
+    'per-channel': {
+      type: 'boolean',
+      description: 'One weight scale per output channel (the default)',
+    },
+    'per-tensor': { type: 'boolean', description: 'One weight scale per weight tensor instead' },
     'image-size': { type: 'string', valueName: 'WxH', description: 'Resize images to this size' },
     'image-layout': {
       type: 'string',
@@ -172,7 +192,7 @@ export const compileCommand: CommandSpec = {
       releaseKey: requiredString(ctx, 'key'),
       quantize: oneOf(ctx, 'quantize', QUANTIZE_MODES, 'int8'),
       calibration: oneOf(ctx, 'calibration', CALIBRATION_METHODS, 'minmax'),
-      perChannel: ctx.values['per-channel'] === undefined ? true : flag(ctx, 'per-channel'),
+      perChannel: perChannel(ctx),
       imageLayout: oneOf(ctx, 'image-layout', ['nchw', 'nhwc'] as const, 'nchw'),
     };
     const label = optionalString(ctx, 'label');
@@ -192,6 +212,8 @@ export const compileCommand: CommandSpec = {
     if (mean !== undefined) input.imageMean = mean;
     const std = triple(ctx, 'image-std');
     if (std !== undefined) input.imageStd = std;
+    const report = optionalString(ctx, 'report');
+    if (report !== undefined) input.report = report;
     const progress = terminalProgress(ctx.io, ctx.io.isTTY && !ctx.json);
     try {
       const result = await compile(input, { onProgress: progress.update });

@@ -32,12 +32,14 @@ export interface CompileOptionsInput {
   imageStd?: [number, number, number];
   /** Drift window size the baseline's thresholds are computed for. */
   windowSize?: number;
+  /** Also write the HTML report to this path (it is always in the bundle as report.html). */
+  report?: string;
 }
 
 export type CompileOptions = Readonly<
-  Required<Omit<CompileOptionsInput, 'preprocess' | 'imageSize' | 'task' | 'maxDrop'>>
+  Required<Omit<CompileOptionsInput, 'preprocess' | 'imageSize' | 'task' | 'maxDrop' | 'report'>>
 > &
-  Readonly<Pick<CompileOptionsInput, 'preprocess' | 'imageSize' | 'task' | 'maxDrop'>>;
+  Readonly<Pick<CompileOptionsInput, 'preprocess' | 'imageSize' | 'task' | 'maxDrop' | 'report'>>;
 
 function bad(message: string, option: string): CompilerError {
   return new CompilerError('EF_COMPILE_OPTIONS', message, { option });
@@ -58,6 +60,8 @@ export function validateCompileOptions(input: CompileOptionsInput): CompileOptio
     if (typeof input[key] !== 'string' || input[key].length === 0)
       throw bad(`${key} is required`, key);
   }
+  if (input.report !== undefined && (typeof input.report !== 'string' || input.report.length === 0))
+    throw bad('report must be a non-empty path', 'report');
   if (!NAME.test(input.name) || input.name.length > 64) {
     throw bad(
       `name '${input.name}' must be a lowercase slug such as 'pm-classifier' (at most 64 chars)`,
@@ -127,6 +131,7 @@ export function validateCompileOptions(input: CompileOptionsInput): CompileOptio
     ...(input.task === undefined ? {} : { task: input.task }),
     ...(input.maxDrop === undefined ? {} : { maxDrop: input.maxDrop }),
     ...(input.preprocess === undefined ? {} : { preprocess: input.preprocess }),
+    ...(input.report === undefined ? {} : { report: input.report }),
     ...(input.imageSize === undefined ? {} : { imageSize: Object.freeze({ ...input.imageSize }) }),
   });
 }

@@ -3,20 +3,22 @@ import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { loadPrivateKey } from '@edgefleet/protocol';
 import type { KeyObject } from 'node:crypto';
-import type { Manifest, Postprocess, Validation } from '@edgefleet/protocol';
-import { ModelSession, measureSessionLatency } from '@edgefleet/runtime';
-import { writeSignedBundle } from '../bundle/index.js';
+import type { Manifest, Postprocess, Preprocess, Validation } from '@edgefleet/protocol';
+import { ModelSession } from '@edgefleet/runtime';
+import { completeManifest, writeSignedBundle } from '../bundle/index.js';
+import type { UnsignedManifest } from '../bundle/index.js';
 import { datasetBatches, datasetSize, loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/index.js';
 import { CompilerError } from '../errors.js';
-import { opsetVersion, readOnnxModel, writeOnnxModel } from '../onnx/index.js';
+import { opsetVersion, readOnnxModel } from '../onnx/index.js';
+import { renderCompileReport, writeReportFile } from '../report/index.js';
 import { simplifyModel } from '../simplify/index.js';
-import { compareModels, gate } from '../validate/index.js';
 import type { GateResult, ModelComparison } from '../validate/index.js';
 import { validateCompileOptions } from './compile-options.js';
 import type { CompileOptions, CompileOptionsInput } from './compile-options.js';
 import { profileBaseline } from './drift-baseline.js';
-import { makeCandidate } from './model-candidate.js';
+import { evaluateCandidates } from './evaluate-candidates.js';
+import type { EvaluatedCandidate } from './evaluate-candidates.js';
 import { manifestTensors, singleInputOutput } from './model-io.js';
 import { resolvePreprocess } from './resolve-preprocess.js';
 import { makeSmokeTests } from './smoke-tests.js';
@@ -46,7 +48,49 @@ export interface CompileResult {
   readonly gate: GateResult;
   readonly comparison: ModelComparison;
   readonly notes: readonly string[];
+  /** Every candidate tried (one for an explicit mode, several for auto) and why it was kept or not. */
+  readonly candidates: readonly CandidateSummary[];
   readonly manifest: Manifest;
+  /** Absolute path of the HTML report, when `report` asked for a copy outside the bundle. */
+  readonly report?: string;
+}
+
+/** A candidate as the result and the report show it. */
+export interface CandidateSummary {
+  readonly mode: string;
+  readonly bytes?: number;
+  readonly latencyMs?: number;
+  readonly metric?: number;
+  readonly passed?: boolean;
+  readonly chosen: boolean;
+  readonly reason: string;
+}
+
+function candidateSummary(c: EvaluatedCandidate): CandidateSummary {
+  const metric =
+    c.comparison === undefined
+      ? undefined
+      : c.comparison.task === 'classification'
+        ? c.comparison.candidate.accuracy
+        : c.comparison.candidate.mse;
+  return {
+    mode: c.mode,
+    ...(c.bytes === undefined ? {} : { bytes: c.bytes.byteLength }),
+    ...(c.latencyMs === undefined ? {} : { latencyMs: c.latencyMs }),
+    ...(metric === undefined ? {} : { metric }),
+    ...(c.gate === undefined ? {} : { passed: c.gate.passed }),
+    chosen: c.chosen,
+    reason: c.reason,
+  };
+}
+
+/** Calibration data as model feeds, for static quantization. */
+async function* calibrationFeeds(
+  dataset: Dataset,
+  preprocess: Preprocess,
+  inputShape: ReadonlyArray<number | string>,
+): AsyncIterable<Record<string, { data: Float32Array; dims: number[] }>> {
+  for await (const batch of datasetBatches(dataset, { preprocess, inputShape })) yield batch.feeds;
 }
 
 async function readInput(
@@ -146,60 +190,47 @@ export async function compile(
   const evaluation = await load(opts.eval);
 
   const simplified = simplifyModel(fp32Model);
-  const candidate = await makeCandidate(simplified.model, opts);
-  const candidateBytes = writeOnnxModel(candidate.model);
   const fp32 = await ModelSession.load(fp32Bytes);
-  const shipped = await ModelSession.load(candidateBytes);
+  let shipped: ModelSession | undefined;
   try {
     const total = datasetSize(evaluation);
-    const comparison = await compareModels({
+    const calibrationSamples = datasetSize(calibration);
+    const first = await datasetBatches(evaluation, { preprocess, inputShape, batchSize: 1 }).next();
+    const evaluated = await evaluateCandidates({
+      simplified: simplified.model,
       fp32,
-      candidate: shipped,
+      opts,
       task,
       outputName: output.name,
-      batches: datasetBatches(evaluation, { preprocess, inputShape }),
-      total,
-      onProgress: (done) => progress('validate', done, total),
+      evalBatches: () => datasetBatches(evaluation, { preprocess, inputShape }),
+      evalSamples: total,
+      latencyFeeds: first.done === true ? undefined : first.value.feeds,
+      ctx: {
+        calibration: () => calibrationFeeds(calibration, preprocess, inputShape),
+        calibrationSamples,
+        onProgress: (done) => progress('calibrate', done, calibrationSamples),
+      },
+      onProgress: progress,
     });
-    const first = await datasetBatches(evaluation, { preprocess, inputShape, batchSize: 1 }).next();
-    const feeds = first.done === true ? undefined : first.value.feeds;
-    const latencyFp32 = feeds === undefined ? undefined : await measureSessionLatency(fp32, feeds);
-    const latencyShipped =
-      feeds === undefined ? undefined : await measureSessionLatency(shipped, feeds);
+    const { candidate, bytes: candidateBytes, comparison, gate: verdict } = evaluated.chosen;
     const metric = comparison.task === 'classification' ? 'accuracy' : 'mse';
-    const fp32Metric =
-      comparison.task === 'classification' ? comparison.fp32.accuracy : comparison.fp32.mse;
-    const candidateMetric =
-      comparison.task === 'classification'
-        ? comparison.candidate.accuracy
-        : comparison.candidate.mse;
-    const verdict = gate({
-      task,
-      fp32Metric,
-      candidateMetric,
-      ...(opts.maxDrop === undefined ? {} : { maxDrop: opts.maxDrop }),
-    });
     if (!verdict.passed) {
       throw new CompilerError(
         'EF_COMPILE_GATE',
-        `the ${opts.quantize} model fails the validation gate: ${verdict.message}; nothing was signed`,
-        {
-          metric,
-          fp32: verdict.fp32,
-          candidate: verdict.candidate,
-          limit: verdict.limit,
-        },
+        `the ${candidate.mode} model fails the validation gate: ${verdict.message}; nothing was signed`,
+        { metric, fp32: verdict.fp32, candidate: verdict.candidate, limit: verdict.limit },
       );
     }
+    shipped = await ModelSession.load(candidateBytes);
     const validation: Validation = {
       metric,
-      fp32: fp32Metric,
-      quantized: candidateMetric,
+      fp32: verdict.fp32,
+      quantized: verdict.candidate,
       delta: verdict.delta,
       ...(comparison.task === 'classification' ? { top1Agreement: comparison.agreement } : {}),
       maxAbsError: comparison.maxAbsDiff,
-      latencyMsFp32: latencyFp32?.p50 ?? 0,
-      latencyMsQuantized: latencyShipped?.p50 ?? 0,
+      latencyMsFp32: evaluated.fp32LatencyMs,
+      latencyMsQuantized: evaluated.chosen.latencyMs ?? 0,
       bytesFp32: fp32Bytes.byteLength,
       bytesQuantized: candidateBytes.byteLength,
       samples: comparison.samples,
@@ -231,33 +262,51 @@ export async function compile(
             calibration: { method: opts.calibration, samples: datasetSize(calibration) },
           }
         : candidate.quantization;
-    const written = await writeSignedBundle({
-      manifest: {
-        schemaVersion: 1,
-        name: opts.name,
-        version: opts.version,
-        createdAt: (hooks.now?.() ?? new Date()).toISOString(),
-        compiler: { name: 'edgefleet', version: version('../../package.json') },
-        model: {
-          file: 'model.onnx',
-          opset: opsetVersion(candidate.model) ?? 13,
-          ...manifestTensors(candidate.model),
-        },
-        preprocess,
-        postprocess,
-        quantization,
-        validation,
-        baseline,
-        smokeTests,
-        runtime: {
-          onnxruntime: version('onnxruntime-node/package.json'),
-          architectures: ['x64', 'arm64'],
-        },
+    const draft: UnsignedManifest = {
+      schemaVersion: 1,
+      name: opts.name,
+      version: opts.version,
+      createdAt: (hooks.now?.() ?? new Date()).toISOString(),
+      compiler: { name: 'edgefleet', version: version('../../package.json') },
+      model: {
+        file: 'model.onnx',
+        opset: opsetVersion(candidate.model) ?? 13,
+        ...manifestTensors(candidate.model),
       },
+      preprocess,
+      postprocess,
+      quantization,
+      validation,
+      baseline,
+      smokeTests,
+      runtime: {
+        onnxruntime: version('onnxruntime-node/package.json'),
+        architectures: ['x64', 'arm64'],
+      },
+    };
+    const notes = [...simplifiedNotes(simplified.report), ...candidate.notes];
+    const candidates = evaluated.candidates.map(candidateSummary);
+    // The report describes the bundle it ships in, so it renders from that bundle's manifest
+    // (all but report.html's own digest, which the report cannot contain).
+    const html = renderCompileReport({
+      name: opts.name,
+      version: opts.version,
+      quantization,
+      validation,
+      gate: verdict,
+      comparison,
+      notes,
+      candidates,
+      manifest: completeManifest(draft, candidateBytes),
+    });
+    const written = await writeSignedBundle({
+      manifest: draft,
       model: candidateBytes,
+      extraFiles: [{ name: 'report.html', data: Buffer.from(html) }],
       releaseKey,
       out: opts.out,
     });
+    const report = opts.report === undefined ? undefined : await writeReportFile(opts.report, html);
     return {
       name: opts.name,
       version: opts.version,
@@ -271,12 +320,14 @@ export async function compile(
       validation,
       gate: verdict,
       comparison,
-      notes: [...simplifiedNotes(simplified.report), ...candidate.notes],
+      notes,
+      candidates,
       manifest: written.manifest,
+      ...(report === undefined ? {} : { report }),
     };
   } finally {
     await fp32.release();
-    await shipped.release();
+    await shipped?.release();
   }
 }
 

@@ -3,6 +3,13 @@ import { join } from 'node:path';
 import { isEdgefleetError } from '@edgefleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/pipeline/compile.js';
+import {
+  makeGraph,
+  makeModel,
+  makeNode,
+  makeTensorValueInfo,
+  writeOnnxModel,
+} from '../../src/onnx/index.js';
 import type { CompileOptionsInput } from '../../src/pipeline/compile-options.js';
 import { fixture, pmOptions, workspace } from './compile-helpers.js';
 
@@ -23,6 +30,16 @@ beforeAll(async () => {
     JSON.stringify({ kind: 'tabular', input: 'wrong', features: [{ name: 'a', mean: 0, std: 1 }] }),
   );
   await writeFile(join(ws.dir, 'model.json'), '{}');
+  const relu = makeModel(
+    makeGraph({
+      name: 'relu',
+      nodes: [makeNode('Relu', ['input'], ['scores'])],
+      inputs: [makeTensorValueInfo('input', 'float32', ['batch', 8])],
+      outputs: [makeTensorValueInfo('scores', 'float32', ['batch', 8])],
+    }),
+    { opsetImports: [{ domain: '', version: 13n }] },
+  );
+  await writeFile(join(ws.dir, 'relu.onnx'), writeOnnxModel(relu));
 });
 afterAll(async () => {
   await ws.cleanup();
@@ -69,6 +86,6 @@ describe('compile rejects bad input with a coded error and writes nothing', () =
     rejects({ preprocess: join(ws.dir, 'bad-preprocess.json') }, 'EF_COMPILE_PREPROCESS', /wrong/));
   it('a name that is not a slug', () => rejects({ name: 'My Model' }, 'EF_COMPILE_OPTIONS'));
   it('a version that is not semver', () => rejects({ version: 'v1' }, 'EF_COMPILE_OPTIONS'));
-  it('a quantization mode this build lacks', () =>
-    rejects({ quantize: 'int8' }, 'EF_COMPILE_QUANT_MODE'));
+  it('a model without float weights to quantize', () =>
+    rejects({ model: join(ws.dir, 'relu.onnx'), quantize: 'int8' }, 'EF_COMPILE_QUANT_NOTHING'));
 });

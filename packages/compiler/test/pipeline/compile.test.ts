@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManifestSchema } from '@edgefleet/protocol';
 import { ModelSession, openBundle } from '@edgefleet/runtime';
@@ -54,7 +55,7 @@ describe('compile', () => {
     expect(result.gate.passed).toBe(true);
     expect(result.validation.bytesQuantized / result.validation.bytesFp32).toBeLessThan(0.6);
     expect(result.validation.top1Agreement).toBeGreaterThan(0.99);
-    expect(stages.has('validate')).toBe(true);
+    expect([...stages].some((s) => s.startsWith('validate'))).toBe(true);
     const bundle = await openAndReplay(result.bundle.path);
     expect(ManifestSchema.safeParse(bundle.manifest).success).toBe(true);
     expect(bundle.manifest.quantization.mode).toBe('fp16');
@@ -135,6 +136,92 @@ describe('compile', () => {
       layout: 'nchw',
     });
     expect(bundle.manifest.baseline.features).toHaveLength(6);
+  });
+
+  it('pm-mlp, int8: dynamic quantization about a third of the size within the gate', async () => {
+    const result = await compile({
+      ...pmOptions(ws.dir, ws.key),
+      quantize: 'int8',
+      out: join(ws.dir, 'pm-int8.efb'),
+    });
+    expect(result.quantization).toMatchObject({
+      mode: 'int8-dynamic',
+      weightType: 'int8',
+      perChannel: true,
+    });
+    expect(result.validation.bytesQuantized / result.validation.bytesFp32).toBeLessThan(0.45);
+    expect(Math.abs(result.validation.delta)).toBeLessThan(0.005);
+    const bundle = await openAndReplay(result.bundle.path);
+    const ops = readOnnxModel(bundle.files.get('model.onnx') as Buffer).graph.node.map(
+      (n) => n.opType,
+    );
+    expect(ops).toContain('MatMulInteger');
+    expect(ops).toContain('DynamicQuantizeLinear');
+  });
+
+  it('vibration-cnn, int8-static: QDQ with calibrated activations, within a point', async () => {
+    const result = await compile({
+      model: fixture('models/vibration-cnn.onnx'),
+      data: fixture('data/vibration/calibration.jsonl'),
+      eval: fixture('data/vibration/eval.jsonl'),
+      releaseKey: ws.key,
+      name: 'vibration',
+      version: '1.1.0',
+      quantize: 'int8-static',
+      calibration: 'percentile',
+      out: join(ws.dir, 'vibration-static.efb'),
+    });
+    expect(result.quantization).toMatchObject({
+      mode: 'int8-static',
+      calibration: { method: 'percentile', samples: 160 },
+    });
+    expect(result.validation.delta).toBeGreaterThan(-0.01);
+    const bundle = await openAndReplay(result.bundle.path);
+    const ops = readOnnxModel(bundle.files.get('model.onnx') as Buffer).graph.node.map(
+      (n) => n.opType,
+    );
+    expect(ops).toContain('QuantizeLinear');
+    expect(ops).toContain('DequantizeLinear');
+  });
+
+  it('auto tries every candidate, reports each, and ships one that is within the gate and not slower', async () => {
+    const result = await compile({
+      ...pmOptions(ws.dir, ws.key),
+      quantize: 'auto',
+      out: join(ws.dir, 'pm-auto.efb'),
+    });
+    expect(result.candidates.map((c) => c.mode)).toEqual(['int8-static', 'int8', 'fp16', 'none']);
+    const chosen = result.candidates.filter((c) => c.chosen);
+    expect(chosen).toHaveLength(1);
+    expect(chosen[0]!.passed).toBe(true);
+    if (chosen[0]!.mode !== 'none')
+      expect(chosen[0]!.latencyMs!).toBeLessThanOrEqual(result.validation.latencyMsFp32);
+    for (const c of result.candidates.filter((x) => !x.chosen))
+      expect(c.reason.length).toBeGreaterThan(5);
+    await openAndReplay(result.bundle.path);
+  });
+
+  it('fails the gate with EF_COMPILE_GATE and writes nothing when the metric drops more than allowed', async () => {
+    const out = join(ws.dir, 'house-gate.efb');
+    const err = await compile({
+      model: fixture('models/house-mlp.onnx'),
+      data: fixture('data/house/calibration.csv'),
+      eval: fixture('data/house/eval.csv'),
+      preprocess: fixture('data/house/preprocess.json'),
+      releaseKey: ws.key,
+      name: 'house',
+      version: '1.0.0',
+      quantize: 'int8-static',
+      maxDrop: 0,
+      out,
+    }).then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+    // Deterministic: static int8 grows this model's MSE by about 7% on the eval split.
+    expect((err as { code?: string }).code).toBe('EF_COMPILE_GATE');
+    expect((err as Error).message).toMatch(/nothing was signed/);
+    await expect(stat(out)).rejects.toThrow();
   });
 
   it('is deterministic apart from latency: the same options give the same model bytes and baseline', async () => {

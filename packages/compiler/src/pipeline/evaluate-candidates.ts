@@ -1,0 +1,177 @@
+import { isEdgefleetError } from '@edgefleet/protocol';
+import { ModelSession, measureSessionLatency } from '@edgefleet/runtime';
+import type { FeedTensor } from '@edgefleet/runtime';
+import { writeOnnxModel } from '../onnx/index.js';
+import type { OnnxModel } from '../onnx/index.js';
+import { compareModels, gate } from '../validate/index.js';
+import type { ComparisonBatch, GateResult, ModelComparison } from '../validate/index.js';
+import type { CompileOptions, QuantizeMode } from './compile-options.js';
+import { makeCandidate } from './model-candidate.js';
+import type { CandidateContext, ModelCandidate } from './model-candidate.js';
+
+/** One candidate as `auto` (or an explicit mode) measured it. */
+export interface EvaluatedCandidate {
+  readonly mode: Exclude<QuantizeMode, 'auto'>;
+  /** Absent when the mode does not apply to this model (see `reason`). */
+  readonly candidate?: ModelCandidate;
+  readonly bytes?: Uint8Array;
+  readonly comparison?: ModelComparison;
+  readonly gate?: GateResult;
+  readonly latencyMs?: number;
+  readonly chosen: boolean;
+  /** Why it was chosen, rejected, or could not be built. */
+  readonly reason: string;
+}
+
+export interface CandidateEvaluation {
+  readonly fp32LatencyMs: number;
+  readonly candidates: readonly EvaluatedCandidate[];
+  readonly chosen: EvaluatedCandidate & {
+    candidate: ModelCandidate;
+    bytes: Uint8Array;
+    comparison: ModelComparison;
+    gate: GateResult;
+  };
+}
+
+export interface EvaluateArgs {
+  readonly simplified: OnnxModel;
+  readonly fp32: ModelSession;
+  readonly opts: CompileOptions;
+  readonly ctx: CandidateContext;
+  readonly task: 'classification' | 'regression';
+  readonly outputName: string;
+  readonly evalBatches: () => AsyncIterable<ComparisonBatch>;
+  readonly evalSamples: number;
+  /** One preprocessed evaluation sample, for batch-1 latency. */
+  readonly latencyFeeds: Record<string, FeedTensor> | undefined;
+  readonly onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/**
+ * The modes `auto` tries, best size first: static QDQ (fused integer kernels, smallest), dynamic
+ * int8, fp16, and fp32 as the fallback that always qualifies.
+ */
+export const AUTO_MODES: readonly Exclude<QuantizeMode, 'auto'>[] = [
+  'int8-static',
+  'int8',
+  'fp16',
+  'none',
+];
+
+// Latency decides between candidates, so it is measured with more runs than a single report.
+const LATENCY = { warmupRuns: 20, runs: 200 } as const;
+
+async function latencyOf(
+  session: ModelSession,
+  feeds: Record<string, FeedTensor> | undefined,
+): Promise<number> {
+  return feeds === undefined ? 0 : (await measureSessionLatency(session, feeds, LATENCY)).p50;
+}
+
+/**
+ * Builds and measures the candidates for `--quantize` (one mode, or every {@link AUTO_MODES}
+ * for auto) against fp32 on the evaluation data, and picks the one to ship: for an explicit mode
+ * that mode; for auto the smallest candidate that passes the gate and is not slower than fp32 at
+ * batch 1 (fp32 itself when none is).
+ */
+export async function evaluateCandidates(args: EvaluateArgs): Promise<CandidateEvaluation> {
+  const modes = args.opts.quantize === 'auto' ? AUTO_MODES : [args.opts.quantize];
+  const fp32LatencyMs = await latencyOf(args.fp32, args.latencyFeeds);
+  const measured: EvaluatedCandidate[] = [];
+  for (const mode of modes) {
+    let candidate: ModelCandidate;
+    try {
+      candidate = await makeCandidate(args.simplified, mode, args.opts, args.ctx);
+    } catch (err) {
+      // For auto, a mode that does not fit the model (no weights to quantize, old opset) is a
+      // tried-and-skipped candidate; for an explicit mode it is the user's error.
+      if (args.opts.quantize !== 'auto' || !isEdgefleetError(err)) throw err;
+      measured.push({ mode, chosen: false, reason: `not applicable: ${err.code}: ${err.message}` });
+      continue;
+    }
+    const bytes = writeOnnxModel(candidate.model);
+    const session = await ModelSession.load(bytes);
+    try {
+      const comparison = await compareModels({
+        fp32: args.fp32,
+        candidate: session,
+        task: args.task,
+        outputName: args.outputName,
+        batches: args.evalBatches(),
+        total: args.evalSamples,
+        onProgress: (done) => args.onProgress?.(`validate ${mode}`, done, args.evalSamples),
+      });
+      const latencyMs = await latencyOf(session, args.latencyFeeds);
+      const fp32Metric =
+        comparison.task === 'classification' ? comparison.fp32.accuracy : comparison.fp32.mse;
+      const candidateMetric =
+        comparison.task === 'classification'
+          ? comparison.candidate.accuracy
+          : comparison.candidate.mse;
+      const verdict = gate({
+        task: args.task,
+        fp32Metric,
+        candidateMetric,
+        ...(args.opts.maxDrop === undefined ? {} : { maxDrop: args.opts.maxDrop }),
+      });
+      measured.push({
+        mode,
+        candidate,
+        bytes,
+        comparison,
+        gate: verdict,
+        latencyMs,
+        chosen: false,
+        reason: '',
+      });
+    } finally {
+      await session.release();
+    }
+  }
+  return pick(measured, fp32LatencyMs, args.opts.quantize === 'auto');
+}
+
+function pick(
+  measured: EvaluatedCandidate[],
+  fp32LatencyMs: number,
+  auto: boolean,
+): CandidateEvaluation {
+  const explain = (c: EvaluatedCandidate): string => {
+    if (c.gate === undefined) return c.reason;
+    if (!c.gate.passed) return `fails the gate: ${c.gate.message}`;
+    if (auto && c.mode !== 'none' && (c.latencyMs ?? 0) > fp32LatencyMs) {
+      return `slower than fp32 at batch 1 (${(c.latencyMs ?? 0).toFixed(4)} ms vs ${fp32LatencyMs.toFixed(4)} ms)`;
+    }
+    return 'qualifies';
+  };
+  const qualified = measured.filter((c) => explain(c) === 'qualifies');
+  const best = auto
+    ? [...qualified].sort(
+        (a, b) => (a.bytes?.byteLength ?? Infinity) - (b.bytes?.byteLength ?? Infinity),
+      )[0]
+    : measured[0];
+  const candidates = measured.map((c) => {
+    const chosen = c === best;
+    const why = explain(c);
+    const reason = chosen
+      ? auto
+        ? 'smallest candidate within the gate and not slower than fp32'
+        : 'requested mode'
+      : why === 'qualifies'
+        ? 'qualifies, but a smaller candidate does too'
+        : why;
+    return { ...c, chosen, reason };
+  });
+  const chosen = candidates.find((c) => c.chosen);
+  if (
+    chosen?.candidate === undefined ||
+    chosen.bytes === undefined ||
+    chosen.comparison === undefined ||
+    chosen.gate === undefined
+  ) {
+    // Unreachable for auto ('none' always qualifies: it is fp32 itself, simplified).
+    throw new Error('no candidate was chosen');
+  }
+  return { fp32LatencyMs, candidates, chosen: chosen as CandidateEvaluation['chosen'] };
+}

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ReportError } from './report-errors.js';
+
+/**
+ * Writes the report atomically: a temporary file beside the target, fsync, rename. A reader
+ * (a browser, a CI artifact upload) never sees half a report, and a failure leaves no stray file.
+ * Returns the absolute path written.
+ *
+ * @throws ReportError EF_COMPILE_REPORT_WRITE
+ * @example
+ * const path = await writeReportFile('dist/pm-report.html', renderCompileReport(result));
+ */
+export async function writeReportFile(path: string, html: string): Promise<string> {
+  const target = resolve(path);
+  const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(tmp, 'wx', 0o644);
+    try {
+      await handle.writeFile(html, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, target);
+    return target;
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ReportError(
+      'EF_COMPILE_REPORT_WRITE',
+      `cannot write the report '${path}': ${reason}`,
+      { path },
+      { cause: err },
+    );
+  }
+}
