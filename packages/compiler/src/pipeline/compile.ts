@@ -229,7 +229,7 @@ export async function compile(
       delta: verdict.delta,
       ...(comparison.task === 'classification' ? { top1Agreement: comparison.agreement } : {}),
       maxAbsError: comparison.maxAbsDiff,
-      latencyMsFp32: evaluated.fp32LatencyMs,
+      latencyMsFp32: evaluated.chosen.fp32LatencyMs ?? 0,
       latencyMsQuantized: evaluated.chosen.latencyMs ?? 0,
       bytesFp32: fp32Bytes.byteLength,
       bytesQuantized: candidateBytes.byteLength,

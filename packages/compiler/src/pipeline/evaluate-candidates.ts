@@ -1,5 +1,5 @@
 import { isEdgefleetError } from '@edgefleet/protocol';
-import { ModelSession, measureSessionLatency } from '@edgefleet/runtime';
+import { ModelSession } from '@edgefleet/runtime';
 import type { FeedTensor } from '@edgefleet/runtime';
 import { writeOnnxModel } from '../onnx/index.js';
 import type { OnnxModel } from '../onnx/index.js';
@@ -7,6 +7,7 @@ import { compareModels, gate } from '../validate/index.js';
 import type { ComparisonBatch, GateResult, ModelComparison } from '../validate/index.js';
 import type { CompileOptions, QuantizeMode } from './compile-options.js';
 import { makeCandidate } from './model-candidate.js';
+import { pairedLatency } from './paired-latency.js';
 import type { CandidateContext, ModelCandidate } from './model-candidate.js';
 
 /** One candidate as `auto` (or an explicit mode) measured it. */
@@ -18,13 +19,14 @@ export interface EvaluatedCandidate {
   readonly comparison?: ModelComparison;
   readonly gate?: GateResult;
   readonly latencyMs?: number;
+  /** fp32's batch-1 p50 measured alongside this candidate. */
+  readonly fp32LatencyMs?: number;
   readonly chosen: boolean;
   /** Why it was chosen, rejected, or could not be built. */
   readonly reason: string;
 }
 
 export interface CandidateEvaluation {
-  readonly fp32LatencyMs: number;
   readonly candidates: readonly EvaluatedCandidate[];
   readonly chosen: EvaluatedCandidate & {
     candidate: ModelCandidate;
@@ -59,15 +61,12 @@ export const AUTO_MODES: readonly Exclude<QuantizeMode, 'auto'>[] = [
   'none',
 ];
 
-// Latency decides between candidates, so it is measured with more runs than a single report.
-const LATENCY = { warmupRuns: 20, runs: 200 } as const;
-
-async function latencyOf(
-  session: ModelSession,
-  feeds: Record<string, FeedTensor> | undefined,
-): Promise<number> {
-  return feeds === undefined ? 0 : (await measureSessionLatency(session, feeds, LATENCY)).p50;
-}
+/**
+ * auto ships a quantized candidate only when it is at least this much faster than fp32 at batch
+ * 1: paired measurements still wobble by a few percent, and "not slower than fp32" must hold on
+ * the device, not just in one lucky measurement.
+ */
+export const AUTO_LATENCY_MARGIN = 0.97;
 
 /**
  * Builds and measures the candidates for `--quantize` (one mode, or every {@link AUTO_MODES}
@@ -77,7 +76,6 @@ async function latencyOf(
  */
 export async function evaluateCandidates(args: EvaluateArgs): Promise<CandidateEvaluation> {
   const modes = args.opts.quantize === 'auto' ? AUTO_MODES : [args.opts.quantize];
-  const fp32LatencyMs = await latencyOf(args.fp32, args.latencyFeeds);
   const measured: EvaluatedCandidate[] = [];
   for (const mode of modes) {
     let candidate: ModelCandidate;
@@ -102,7 +100,10 @@ export async function evaluateCandidates(args: EvaluateArgs): Promise<CandidateE
         total: args.evalSamples,
         onProgress: (done) => args.onProgress?.(`validate ${mode}`, done, args.evalSamples),
       });
-      const latencyMs = await latencyOf(session, args.latencyFeeds);
+      const paired =
+        args.latencyFeeds === undefined
+          ? undefined
+          : await pairedLatency(args.fp32, session, args.latencyFeeds);
       const fp32Metric =
         comparison.task === 'classification' ? comparison.fp32.accuracy : comparison.fp32.mse;
       const candidateMetric =
@@ -121,7 +122,9 @@ export async function evaluateCandidates(args: EvaluateArgs): Promise<CandidateE
         bytes,
         comparison,
         gate: verdict,
-        latencyMs,
+        ...(paired === undefined
+          ? {}
+          : { latencyMs: paired.candidateMs, fp32LatencyMs: paired.referenceMs }),
         chosen: false,
         reason: '',
       });
@@ -129,19 +132,16 @@ export async function evaluateCandidates(args: EvaluateArgs): Promise<CandidateE
       await session.release();
     }
   }
-  return pick(measured, fp32LatencyMs, args.opts.quantize === 'auto');
+  return pick(measured, args.opts.quantize === 'auto');
 }
 
-function pick(
-  measured: EvaluatedCandidate[],
-  fp32LatencyMs: number,
-  auto: boolean,
-): CandidateEvaluation {
+function pick(measured: EvaluatedCandidate[], auto: boolean): CandidateEvaluation {
   const explain = (c: EvaluatedCandidate): string => {
     if (c.gate === undefined) return c.reason;
     if (!c.gate.passed) return `fails the gate: ${c.gate.message}`;
-    if (auto && c.mode !== 'none' && (c.latencyMs ?? 0) > fp32LatencyMs) {
-      return `slower than fp32 at batch 1 (${(c.latencyMs ?? 0).toFixed(4)} ms vs ${fp32LatencyMs.toFixed(4)} ms)`;
+    const ratio = (c.latencyMs ?? 0) / (c.fp32LatencyMs || 1);
+    if (auto && c.mode !== 'none' && ratio > AUTO_LATENCY_MARGIN) {
+      return `not faster than fp32 at batch 1 (${(c.latencyMs ?? 0).toFixed(4)} ms vs ${(c.fp32LatencyMs ?? 0).toFixed(4)} ms, x${ratio.toFixed(2)}; needs <= x${AUTO_LATENCY_MARGIN})`;
     }
     return 'qualifies';
   };
@@ -155,9 +155,11 @@ function pick(
     const chosen = c === best;
     const why = explain(c);
     const reason = chosen
-      ? auto
-        ? 'smallest candidate within the gate and not slower than fp32'
-        : 'requested mode'
+      ? !auto
+        ? 'requested mode'
+        : c.mode === 'none'
+          ? 'no smaller candidate is within the gate and faster than fp32, so fp32 ships'
+          : `smallest candidate within the gate and at least ${Math.round((1 - AUTO_LATENCY_MARGIN) * 100)}% faster than fp32`
       : why === 'qualifies'
         ? 'qualifies, but a smaller candidate does too'
         : why;
@@ -173,5 +175,5 @@ function pick(
     // Unreachable for auto ('none' always qualifies: it is fp32 itself, simplified).
     throw new Error('no candidate was chosen');
   }
-  return { fp32LatencyMs, candidates, chosen: chosen as CandidateEvaluation['chosen'] };
+  return { candidates, chosen: chosen as CandidateEvaluation['chosen'] };
 }
