@@ -252,16 +252,10 @@ export async function compile(
       preprocess,
       inputShape,
       session: shipped,
-      mode: opts.quantize,
+      mode: candidate.mode,
     });
     const postprocess: Postprocess = { task, output: output.name };
-    const quantization =
-      opts.quantize === 'int8-static'
-        ? {
-            ...candidate.quantization,
-            calibration: { method: opts.calibration, samples: datasetSize(calibration) },
-          }
-        : candidate.quantization;
+    const quantization = candidate.quantization;
     const draft: UnsignedManifest = {
       schemaVersion: 1,
       name: opts.name,
