@@ -198,7 +198,14 @@ describe('compile', () => {
       expect(chosen[0]!.latencyMs!).toBeLessThanOrEqual(result.validation.latencyMsFp32);
     for (const c of result.candidates.filter((x) => !x.chosen))
       expect(c.reason.length).toBeGreaterThan(5);
-    await openAndReplay(result.bundle.path);
+    const bundle = await openAndReplay(result.bundle.path);
+    const manifestMode = {
+      none: 'none',
+      fp16: 'fp16',
+      int8: 'int8-dynamic',
+      'int8-static': 'int8-static',
+    }[chosen[0]!.mode as 'none' | 'fp16' | 'int8' | 'int8-static'];
+    expect(bundle.manifest.quantization.mode).toBe(manifestMode);
   });
 
   it('fails the gate with EF_COMPILE_GATE and writes nothing when the metric drops more than allowed', async () => {
