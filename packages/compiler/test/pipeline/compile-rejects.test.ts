@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isEdgefleetError } from '@edgefleet/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,12 @@ beforeAll(async () => {
     JSON.stringify({ kind: 'tabular', input: 'wrong', features: [{ name: 'a', mean: 0, std: 1 }] }),
   );
   await writeFile(join(ws.dir, 'model.json'), '{}');
+  const model = await readFile(fixture('models/pm-mlp.onnx'));
+  await writeFile(
+    join(ws.dir, 'truncated.onnx'),
+    model.subarray(0, Math.floor(model.length * 0.6)),
+  );
+  await writeFile(join(ws.dir, 'nan-no-impute.csv'), 'a,b,label\n1,NaN,0\n2,3,1\n');
   const relu = makeModel(
     makeGraph({
       name: 'relu',
@@ -40,6 +46,16 @@ beforeAll(async () => {
     { opsetImports: [{ domain: '', version: 13n }] },
   );
   await writeFile(join(ws.dir, 'relu.onnx'), writeOnnxModel(relu));
+  const relu2 = makeModel(
+    makeGraph({
+      name: 'relu2',
+      nodes: [makeNode('Relu', ['input'], ['scores'])],
+      inputs: [makeTensorValueInfo('input', 'float32', ['batch', 2])],
+      outputs: [makeTensorValueInfo('scores', 'float32', ['batch', 2])],
+    }),
+    { opsetImports: [{ domain: '', version: 13n }] },
+  );
+  await writeFile(join(ws.dir, 'relu2.onnx'), writeOnnxModel(relu2));
 });
 afterAll(async () => {
   await ws.cleanup();
@@ -66,6 +82,19 @@ async function rejects(overrides: Partial<CompileOptionsInput>, code: string, me
 describe('compile rejects bad input with a coded error and writes nothing', () => {
   it('a file that is not ONNX', () =>
     rejects({ model: join(ws.dir, 'not-onnx.onnx') }, 'EF_COMPILE_ONNX_PARSE'));
+  it('a truncated model', () =>
+    rejects({ model: join(ws.dir, 'truncated.onnx') }, 'EF_COMPILE_ONNX_TRUNCATED'));
+  it('a NaN where the preprocessing has no impute value', () =>
+    rejects(
+      {
+        preprocess: undefined,
+        data: join(ws.dir, 'nan-no-impute.csv'),
+        eval: join(ws.dir, 'nan-no-impute.csv'),
+        model: join(ws.dir, 'relu2.onnx'),
+      },
+      'EF_COMPILE_DATA_VALUE',
+      /NaN|missing/,
+    ));
   it('a missing model file', () =>
     rejects({ model: join(ws.dir, 'nope.onnx') }, 'EF_COMPILE_MODEL_READ', /nope\.onnx/));
   it('a TF.js model (not in this build)', () =>
