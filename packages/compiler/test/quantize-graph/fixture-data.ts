@@ -47,11 +47,20 @@ export function tabularBatches(
   split: 'calibration' | 'eval',
   batchSize = 100,
 ): { batches: Batch[]; labels: number[] } {
+  return tabularCsvBatches(dataset, join(FIXTURES, 'data', dataset, `${split}.csv`), batchSize);
+}
+
+/** Standardized rows of the CSV at `csvPath` with `dataset`'s preprocess.json, in batches. */
+export function tabularCsvBatches(
+  dataset: 'pm' | 'house',
+  csvPath: string,
+  batchSize = 100,
+): { batches: Batch[]; labels: number[] } {
   const dir = join(FIXTURES, 'data', dataset);
   const spec = JSON.parse(
     readFileSync(join(dir, 'preprocess.json'), 'utf8'),
   ) as TabularPreprocessSpec;
-  const { rows, labels } = readCsv(join(dir, `${split}.csv`));
+  const { rows, labels } = readCsv(csvPath);
   const batches: Batch[] = [];
   for (let start = 0; start < rows.length; start += batchSize) {
     const { data, dims } = preprocessTabular(spec, rows.slice(start, start + batchSize));

@@ -8,12 +8,14 @@ import { decodeTensor, findInitializer } from '../../src/onnx/index.js';
 import type { OnnxModel } from '../../src/onnx/index.js';
 import { quantizeDynamic } from '../../src/quantize-graph/quantize-dynamic.js';
 import { quantizeStatic } from '../../src/quantize-graph/quantize-static.js';
-import { loadSimplified, tabularBatches } from './fixture-data.js';
+import { loadSimplified, tabularBatches, tabularCsvBatches } from './fixture-data.js';
 
 /**
  * Bit-exact agreement with onnxruntime 1.30's Python quantizer (golden/make-golden.py wrote the
  * JSON once): quantized weights, scales and zero points, including the Gemm transB transpose
  * of the dynamic path and the untransposed per-channel (axis 0) weights of the static path.
+ * The calibrated (minmax) golden was computed on golden/pm-calibration.csv, a frozen copy of
+ * the pm calibration split it was made from, so regenerating fixtures/ does not invalidate it.
  */
 interface GoldenWeight {
   dims: number[];
@@ -68,7 +70,7 @@ describe('matches onnxruntime quantize_dynamic / quantize_static on pm-mlp', () 
   });
 });
 
-describe('matches onnxruntime quantize_static (minmax) on the pm calibration split', () => {
+describe('matches onnxruntime quantize_static (minmax) on the golden pm calibration rows', () => {
   interface StaticGolden {
     activations: Record<string, { scale: number; zeroPoint: number }>;
     biases: Record<string, { quantized: number[]; scales: number[] }>;
@@ -76,7 +78,7 @@ describe('matches onnxruntime quantize_static (minmax) on the pm calibration spl
   const want = golden.pmStaticMinMax as unknown as StaticGolden;
 
   it('activation scales/zero points and int32 biases', async () => {
-    const { batches } = tabularBatches('pm', 'calibration');
+    const { batches } = tabularCsvBatches('pm', join(HERE, 'golden', 'pm-calibration.csv'));
     const { model } = await quantizeStatic(loadSimplified('pm-mlp'), batches, { method: 'minmax' });
     const value = (name: string): number[] => {
       const tensor = findInitializer(model.graph, name);

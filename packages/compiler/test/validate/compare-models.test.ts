@@ -77,7 +77,7 @@ describe('compareModels on the fixture models, the same model as fp32 and candid
     expect(result.fp32.accuracy).toBeCloseTo(expected.accuracy!, 4);
     expect(result.fp32.macroF1).toBeCloseTo(expected.macroF1!, 4);
     result.fp32.perClass.forEach((c, i) => expect(c.f1).toBeCloseTo(expected.perClassF1![i]!, 4));
-    expect(result.fp32.perClass.map((c) => c.support)).toEqual([2886, 14, 40, 26, 34]);
+    expect(result.fp32.perClass.map((c) => c.support)).toEqual([2859, 15, 44, 39, 43]);
     expect(progress.at(-1)).toEqual([3000, 3000]);
     expect(progress).toHaveLength(6);
     expect(

@@ -42,11 +42,15 @@ def initializers(path, names):
 
 
 def pm_calibration_batches(batch_size=100):
-    """pm calibration rows standardized as preprocess.json says (impute, clip, (x - mean) / std)."""
+    """pm calibration rows standardized as preprocess.json says (impute, clip, (x - mean) / std).
+
+    The rows are golden/pm-calibration.csv, a frozen copy of the pm calibration split the golden
+    was made from (fixtures/data/pm/calibration.csv has been regenerated since).
+    """
     data = os.path.join(MODELS, "..", "data", "pm")
     with open(os.path.join(data, "preprocess.json")) as f:
         spec = json.load(f)
-    rows = np.loadtxt(os.path.join(data, "calibration.csv"), delimiter=",", skiprows=1)[:, :-1]
+    rows = np.loadtxt(os.path.join(HERE, "pm-calibration.csv"), delimiter=",", skiprows=1)[:, :-1]
     cols = []
     for i, feat in enumerate(spec["features"]):
         x = np.clip(rows[:, i], feat["clip"][0], feat["clip"][1])
