@@ -3,11 +3,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { compilerSuite } from './compiler.bench.js';
 import { describeMachine } from './machine.js';
 import { protocolSuite } from './protocol.bench.js';
 import type { BenchSuite } from './suite.js';
 
-const SUITES: readonly BenchSuite[] = [protocolSuite];
+const SUITES: readonly BenchSuite[] = [protocolSuite, compilerSuite];
 const target = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
 
 const HEADER = `# Benchmarks

@@ -28,7 +28,9 @@ export async function compileBundle(
     '--preprocess',
     fixture('data/pm/preprocess.json'),
     '--quantize',
-    'fp16',
+    'auto',
+    '--window-size',
+    '250',
     '--key',
     join(dir, 'keys', 'release.key'),
     '--name',
@@ -48,11 +50,18 @@ export async function compileBundle(
         top1Agreement: number;
       };
       gate: { message: string };
+      quantization: { mode: string };
+      candidates: { mode: string; bytes?: number; chosen: boolean; reason: string }[];
     };
   };
   const v = result.result.validation;
+  for (const c of result.result.candidates) {
+    n.info(
+      `${c.chosen ? 'chosen' : 'tried '} ${c.mode.padEnd(11)} ${String(c.bytes ?? '-').padStart(6)} bytes: ${c.reason}`,
+    );
+  }
   n.info(
-    `accuracy fp32 ${(v.fp32 * 100).toFixed(2)}% -> fp16 ${(v.quantized * 100).toFixed(2)}%, top-1 agreement ${(v.top1Agreement * 100).toFixed(2)}%`,
+    `accuracy fp32 ${(v.fp32 * 100).toFixed(2)}% -> ${result.result.quantization.mode} ${(v.quantized * 100).toFixed(2)}%, top-1 agreement ${(v.top1Agreement * 100).toFixed(2)}%`,
   );
   n.info(
     `model ${v.bytesFp32} -> ${v.bytesQuantized} bytes; bundle ${result.result.bundle.bytes} bytes with baseline and smoke tests`,
