@@ -82,7 +82,6 @@ const LATENCY = {
   batch1: { batch: 1, warmup: 20, runs: 500, block: 50 },
   batch32: { batch: 32, warmup: 5, runs: 100, block: 10 },
 } as const;
-const NOT_AVAILABLE = 'not available in this build';
 /** Latency ratios up to this are indistinguishable from 1.0 on a loaded 2-core machine. */
 const NOISE_RATIO = 1.1;
 
@@ -93,7 +92,7 @@ interface Latency {
 
 interface Row {
   readonly mode: QuantizeMode;
-  /** 'ok', NOT_AVAILABLE, or why the compile failed. */
+  /** 'ok', or why the compile failed. */
   readonly status: string;
   readonly compileS?: number;
   readonly peakRssMiB?: number;
@@ -335,7 +334,6 @@ function modelTable(report: ModelReport): string {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const lines = report.rows.map((row) => {
-    if (row.status === NOT_AVAILABLE) return `| ${row.mode} | ${NOT_AVAILABLE} |${' |'.repeat(6)}`;
     const v = row.result?.validation;
     const m = metricChange(row);
     const metric =
