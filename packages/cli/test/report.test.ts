@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openBundle } from '@edgefleet/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,7 +51,7 @@ describe('edgefleet compile --report', () => {
     expect(await readFile(report)).toEqual(bundle.files.get('report.html'));
   });
 
-  it('a report path in a missing directory fails with EF_COMPILE_REPORT_WRITE', async () => {
+  it('a report path that cannot be written fails with EF_COMPILE_REPORT_WRITE before anything is signed', async () => {
     const io = recordingIO();
     const code = await runCli(
       [
@@ -74,11 +74,12 @@ describe('edgefleet compile --report', () => {
         '--out',
         join(ws.dir, 'pm-none.efb'),
         '--report',
-        join(ws.dir, 'missing', 'r.html'),
+        join(ws.key, 'r.html'),
       ],
       io,
     );
     expect(code).toBe(1);
     expect(io.err()).toContain('EF_COMPILE_REPORT_WRITE');
+    await expect(stat(join(ws.dir, 'pm-none.efb'))).rejects.toThrow();
   });
 });

@@ -11,7 +11,7 @@ import { datasetBatches, datasetSize, loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/index.js';
 import { CompilerError } from '../errors.js';
 import { opsetVersion, readOnnxModel } from '../onnx/index.js';
-import { renderCompileReport, writeReportFile } from '../report/index.js';
+import { checkReportPath, renderCompileReport, writeReportFile } from '../report/index.js';
 import { simplifyModel } from '../simplify/index.js';
 import type { GateResult, ModelComparison } from '../validate/index.js';
 import { validateCompileOptions } from './compile-options.js';
@@ -162,6 +162,7 @@ export async function compile(
   const progress = (stage: string, done: number, total: number) =>
     hooks.onProgress?.({ stage, done, total });
   const releaseKey = await releaseKeyOf(opts.releaseKey);
+  if (opts.report !== undefined) await checkReportPath(opts.report);
   if (extname(opts.model).toLowerCase() === '.json') {
     throw new CompilerError(
       'EF_COMPILE_MODEL_FORMAT',

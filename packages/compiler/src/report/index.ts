@@ -1,7 +1,7 @@
 /** The compile report: one self-contained HTML file, and the same numbers as JSON. */
 export { renderCompileReport } from './render-report.js';
 export { compileReportJson } from './report-json.js';
-export { writeReportFile } from './write-report.js';
+export { checkReportPath, writeReportFile } from './write-report.js';
 export { REPORT_ERROR_CODES, ReportError } from './report-errors.js';
 export type { ReportErrorCode } from './report-errors.js';
 export { escapeHtml } from './html-escape.js';

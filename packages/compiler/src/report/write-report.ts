@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { access, constants, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ReportError } from './report-errors.js';
 
@@ -12,10 +12,31 @@ import { ReportError } from './report-errors.js';
  * @example
  * const path = await writeReportFile('dist/pm-report.html', renderCompileReport(result));
  */
+/**
+ * Checks before any work that the report can be written there (its folder is created), so a bad
+ * `--report` path fails the compile up front instead of after the bundle is signed.
+ */
+export async function checkReportPath(path: string): Promise<void> {
+  const target = resolve(path);
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    await access(dirname(target), constants.W_OK);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ReportError(
+      'EF_COMPILE_REPORT_WRITE',
+      `cannot write the report '${path}': ${reason}`,
+      { path },
+      { cause: err },
+    );
+  }
+}
+
 export async function writeReportFile(path: string, html: string): Promise<string> {
   const target = resolve(path);
   const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
+    await mkdir(dirname(target), { recursive: true });
     const handle = await open(tmp, 'wx', 0o644);
     try {
       await handle.writeFile(html, 'utf8');
