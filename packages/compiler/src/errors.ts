@@ -23,6 +23,8 @@ export const COMPILER_ERROR_CODES = {
   EF_COMPILE_PREPROCESS:
     'The preprocessing spec is unreadable, invalid, or does not fit the model input.',
   EF_COMPILE_KEY: 'The release key cannot be read or is not an Ed25519 private key.',
+  EF_COMPILE_OUTPUT:
+    'The bundle cannot be written at --out (its folder cannot be created or written).',
   EF_COMPILE_QUANT_MODE:
     'The requested quantization mode is not available for this model or build.',
   EF_COMPILE_GATE:

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { access, constants, mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { extname } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { loadPrivateKey } from '@edgefleet/protocol';
 import type { KeyObject } from 'node:crypto';
 import type { Manifest, Postprocess, Preprocess, Validation } from '@edgefleet/protocol';
@@ -140,6 +140,23 @@ function inferTask(
   return last > 1 ? 'classification' : 'regression';
 }
 
+/** Fails up front when the bundle cannot be written there, instead of after minutes of work. */
+async function checkOutputPath(out: string): Promise<void> {
+  const dir = dirname(resolve(out));
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new CompilerError(
+      'EF_COMPILE_OUTPUT',
+      `cannot write the bundle '${out}': ${reason}`,
+      { path: out },
+      { cause: err },
+    );
+  }
+}
+
 function version(pkg: string): string {
   return (require(pkg) as { version: string }).version;
 }
@@ -162,6 +179,7 @@ export async function compile(
   const progress = (stage: string, done: number, total: number) =>
     hooks.onProgress?.({ stage, done, total });
   const releaseKey = await releaseKeyOf(opts.releaseKey);
+  await checkOutputPath(opts.out);
   if (opts.report !== undefined) await checkReportPath(opts.report);
   if (extname(opts.model).toLowerCase() === '.json') {
     throw new CompilerError(

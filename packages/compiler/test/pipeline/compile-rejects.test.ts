@@ -66,8 +66,8 @@ async function rejects(overrides: Partial<CompileOptionsInput>, code: string, me
   const error = await compile({
     ...pmOptions(ws.dir, ws.key),
     quantize: 'none',
-    ...overrides,
     out,
+    ...overrides,
   }).then(
     () => undefined,
     (err: unknown) => err,
@@ -95,6 +95,8 @@ describe('compile rejects bad input with a coded error and writes nothing', () =
       'EF_COMPILE_DATA_VALUE',
       /NaN|missing/,
     ));
+  it('an --out path that cannot be written, before any work', () =>
+    rejects({ out: join(ws.key, 'pm.efb') }, 'EF_COMPILE_OUTPUT'));
   it('a missing model file', () =>
     rejects({ model: join(ws.dir, 'nope.onnx') }, 'EF_COMPILE_MODEL_READ', /nope\.onnx/));
   it('a TF.js model (not in this build)', () =>
