@@ -273,7 +273,14 @@ export async function compile(
       session: shipped,
       mode: candidate.mode,
     });
-    const postprocess: Postprocess = { task, output: output.name };
+    // Image folders name their classes; the device then answers with labels, not indices.
+    const labels =
+      task === 'classification' &&
+      calibration.kind === 'images' &&
+      calibration.classes.length === classCount
+        ? { labels: [...calibration.classes] }
+        : {};
+    const postprocess: Postprocess = { task, output: output.name, ...labels };
     const quantization = candidate.quantization;
     const draft: UnsignedManifest = {
       schemaVersion: 1,

@@ -136,6 +136,7 @@ describe('compile', () => {
       layout: 'nchw',
     });
     expect(bundle.manifest.baseline.features).toHaveLength(6);
+    expect(bundle.manifest.postprocess.labels).toEqual(['apple', 'bottle', 'box', 'can']);
   });
 
   it('pm-mlp, int8: dynamic quantization about a third of the size within the gate', async () => {
