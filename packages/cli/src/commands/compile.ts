@@ -100,8 +100,8 @@ export const compileCommand: CommandSpec = {
       type: 'string',
       valueName: QUANTIZE_MODES.join('|'),
       description:
-        'Quantization mode; auto tries each and keeps the smallest within the gate and not slower than fp32',
-      defaultText: 'int8',
+        'Quantization mode; auto tries each and keeps the smallest within the gate and faster than fp32',
+      defaultText: 'auto',
     },
     key: {
       type: 'string',
@@ -190,7 +190,7 @@ export const compileCommand: CommandSpec = {
       name: requiredString(ctx, 'name'),
       version: requiredString(ctx, 'version'),
       releaseKey: requiredString(ctx, 'key'),
-      quantize: oneOf(ctx, 'quantize', QUANTIZE_MODES, 'int8'),
+      quantize: oneOf(ctx, 'quantize', QUANTIZE_MODES, 'auto'),
       calibration: oneOf(ctx, 'calibration', CALIBRATION_METHODS, 'minmax'),
       perChannel: perChannel(ctx),
       imageLayout: oneOf(ctx, 'image-layout', ['nchw', 'nhwc'] as const, 'nchw'),

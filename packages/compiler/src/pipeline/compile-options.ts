@@ -70,7 +70,7 @@ export function validateCompileOptions(input: CompileOptionsInput): CompileOptio
   }
   if (!isSemver(input.version))
     throw bad(`version '${input.version}' is not a semantic version such as 1.2.0`, 'version');
-  const quantize = input.quantize ?? 'int8';
+  const quantize = input.quantize ?? 'auto';
   if (!QUANTIZE_MODES.includes(quantize))
     throw bad(`quantize must be one of ${QUANTIZE_MODES.join(', ')}`, 'quantize');
   const calibration = input.calibration ?? 'minmax';

@@ -71,7 +71,7 @@ export const AUTO_LATENCY_MARGIN = 0.97;
 /**
  * Builds and measures the candidates for `--quantize` (one mode, or every {@link AUTO_MODES}
  * for auto) against fp32 on the evaluation data, and picks the one to ship: for an explicit mode
- * that mode; for auto the smallest candidate that passes the gate and is not slower than fp32 at
+ * that mode; for auto the smallest candidate that passes the gate and is at least 3% faster than fp32 at
  * batch 1 (fp32 itself when none is).
  */
 export async function evaluateCandidates(args: EvaluateArgs): Promise<CandidateEvaluation> {
