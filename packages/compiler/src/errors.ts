@@ -6,6 +6,7 @@ import { QUANTIZE_ERROR_CODES } from './quantize/quantize-errors.js';
 import { QUANTIZE_GRAPH_ERROR_CODES } from './quantize-graph/quantize-graph-errors.js';
 import { REPORT_ERROR_CODES } from './report/report-errors.js';
 import { SIMPLIFY_ERROR_CODES } from './simplify/simplify-errors.js';
+import { TFJS_ERROR_CODES } from './tfjs/tfjs-errors.js';
 import { VALIDATE_ERROR_CODES } from './validate/validate-errors.js';
 
 /**
@@ -15,7 +16,6 @@ import { VALIDATE_ERROR_CODES } from './validate/validate-errors.js';
 export const COMPILER_ERROR_CODES = {
   EF_COMPILE_OPTIONS: 'A compile option is missing or invalid; the message names the option.',
   EF_COMPILE_MODEL_READ: 'The model file cannot be read (missing, unreadable).',
-  EF_COMPILE_MODEL_FORMAT: 'The model file is not in a format this build compiles.',
   EF_COMPILE_MODEL_IO:
     'The model inputs or outputs are not supported (several inputs, a non-float input, an element type bundles do not carry).',
   EF_COMPILE_TASK:
@@ -34,6 +34,7 @@ export const COMPILER_ERROR_CODES = {
   ...QUANTIZE_ERROR_CODES,
   ...QUANTIZE_GRAPH_ERROR_CODES,
   ...REPORT_ERROR_CODES,
+  ...TFJS_ERROR_CODES,
   ...BUNDLE_WRITER_ERROR_CODES,
   ...DATA_ERROR_CODES,
   ...VALIDATE_ERROR_CODES,

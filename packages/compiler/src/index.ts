@@ -78,3 +78,5 @@ export {
   REPORT_ERROR_CODES,
 } from './report/index.js';
 export type { CompileReportExtras, CompileReportInput, CompileReportJson } from './report/index.js';
+export { convertLayersModel, readLayersModel, TfjsError, TFJS_ERROR_CODES } from './tfjs/index.js';
+export type { LayersConversionReport, LayersConversionResult } from './tfjs/index.js';

@@ -10,7 +10,10 @@ import type { UnsignedManifest } from '../bundle/index.js';
 import { datasetBatches, datasetSize, loadDataset } from '../data/index.js';
 import type { Dataset } from '../data/index.js';
 import { CompilerError } from '../errors.js';
-import { opsetVersion, readOnnxModel } from '../onnx/index.js';
+import { opsetVersion, readOnnxModel, writeOnnxModel } from '../onnx/index.js';
+import type { OnnxModel } from '../onnx/index.js';
+import { convertLayersModel } from '../tfjs/index.js';
+import type { LayersConversionReport } from '../tfjs/index.js';
 import { checkReportPath, renderCompileReport, writeReportFile } from '../report/index.js';
 import { simplifyModel } from '../simplify/index.js';
 import type { GateResult, ModelComparison } from '../validate/index.js';
@@ -140,6 +143,22 @@ function inferTask(
   return last > 1 ? 'classification' : 'regression';
 }
 
+/**
+ * An ONNX file as it is, or a TF.js Layers model (`model.json` + weight shards) exported to ONNX
+ * first; from there both take the same path.
+ */
+async function loadModel(
+  path: string,
+): Promise<{ fp32Bytes: Uint8Array; fp32Model: OnnxModel; exportNotes: string[] }> {
+  if (extname(path).toLowerCase() === '.json') {
+    const { model, report } = convertLayersModel(path);
+    const fp32Bytes = writeOnnxModel(model);
+    return { fp32Bytes, fp32Model: readOnnxModel(fp32Bytes), exportNotes: conversionNotes(report) };
+  }
+  const fp32Bytes = await readInput(path, 'EF_COMPILE_MODEL_READ', 'model');
+  return { fp32Bytes, fp32Model: readOnnxModel(fp32Bytes), exportNotes: [] };
+}
+
 /** Fails up front when the bundle cannot be written there, instead of after minutes of work. */
 async function checkOutputPath(out: string): Promise<void> {
   const dir = dirname(resolve(out));
@@ -181,14 +200,7 @@ export async function compile(
   const releaseKey = await releaseKeyOf(opts.releaseKey);
   await checkOutputPath(opts.out);
   if (opts.report !== undefined) await checkReportPath(opts.report);
-  if (extname(opts.model).toLowerCase() === '.json') {
-    throw new CompilerError(
-      'EF_COMPILE_MODEL_FORMAT',
-      `'${opts.model}' looks like a TF.js Layers model; this build compiles ONNX models only`,
-    );
-  }
-  const fp32Bytes = await readInput(opts.model, 'EF_COMPILE_MODEL_READ', 'model');
-  const fp32Model = readOnnxModel(fp32Bytes);
+  const { fp32Bytes, fp32Model, exportNotes } = await loadModel(opts.model);
   const { input: modelInput, output } = singleInputOutput(fp32Model);
   const task = inferTask(opts, output.shape);
   const lastDim = output.shape?.[output.shape.length - 1];
@@ -304,7 +316,7 @@ export async function compile(
         architectures: ['x64', 'arm64'],
       },
     };
-    const notes = [...simplifiedNotes(simplified.report), ...candidate.notes];
+    const notes = [...exportNotes, ...simplifiedNotes(simplified.report), ...candidate.notes];
     const candidates = evaluated.candidates.map(candidateSummary);
     // The report describes the bundle it ships in, so it renders from that bundle's manifest
     // (all but report.html's own digest, which the report cannot contain).
@@ -349,6 +361,15 @@ export async function compile(
     await fp32.release();
     await shipped?.release();
   }
+}
+
+function conversionNotes(report: LayersConversionReport): string[] {
+  const notes = [
+    `exported from a TF.js Layers ${report.modelClass}${report.kerasVersion ? ` (${report.kerasVersion})` : ''}: ${report.layers.length} layers to ONNX opset ${report.opset}`,
+  ];
+  if (report.unusedWeights.length > 0)
+    notes.push(`unused weights ignored: ${report.unusedWeights.join(', ')}`);
+  return notes;
 }
 
 function simplifiedNotes(report: ReturnType<typeof simplifyModel>['report']): string[] {

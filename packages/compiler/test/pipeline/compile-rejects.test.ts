@@ -99,8 +99,8 @@ describe('compile rejects bad input with a coded error and writes nothing', () =
     rejects({ out: join(ws.key, 'pm.efb') }, 'EF_COMPILE_OUTPUT'));
   it('a missing model file', () =>
     rejects({ model: join(ws.dir, 'nope.onnx') }, 'EF_COMPILE_MODEL_READ', /nope\.onnx/));
-  it('a TF.js model (not in this build)', () =>
-    rejects({ model: join(ws.dir, 'model.json') }, 'EF_COMPILE_MODEL_FORMAT'));
+  it('a malformed TF.js model.json', () =>
+    rejects({ model: join(ws.dir, 'model.json') }, 'EF_COMPILE_TFJS_FORMAT'));
   it('a missing release key', () =>
     rejects({ releaseKey: join(ws.dir, 'nope.key') }, 'EF_COMPILE_KEY'));
   it('a public key given as the release key', () =>

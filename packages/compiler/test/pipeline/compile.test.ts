@@ -232,6 +232,20 @@ describe('compile', () => {
     await expect(stat(out)).rejects.toThrow();
   });
 
+  it('the TF.js-trained PM classifier (model.json) compiles end to end with int8 and meets the gate', async () => {
+    const result = await compile({
+      ...pmOptions(ws.dir, ws.key),
+      model: fixture('models/pm-tfjs/model.json'),
+      quantize: 'int8',
+      out: join(ws.dir, 'pm-tfjs-int8.efb'),
+    });
+    expect(result.gate.passed).toBe(true);
+    expect(result.quantization.mode).toBe('int8-dynamic');
+    expect(result.notes[0]).toMatch(/exported from a TF.js Layers/);
+    const bundle = await openAndReplay(result.bundle.path);
+    expect(bundle.manifest.model.inputs[0]!.shape).toEqual(['batch', 8]);
+  });
+
   it('is deterministic apart from latency: the same options give the same model bytes and baseline', async () => {
     const now = () => new Date('2026-01-01T00:00:00.000Z');
     const a = await compile(
