@@ -83,6 +83,11 @@ export const PostprocessSchema = z
     task: z.enum(['classification', 'regression']),
     output: TensorNameSchema,
     labels: z.array(z.string().max(256)).max(100_000).optional(),
+    /**
+     * The output already holds probabilities (the graph ends in Softmax or Sigmoid), so the
+     * device must not apply softmax again. Absent or false: the output holds logits.
+     */
+    outputIsProbabilities: z.boolean().optional(),
     thresholds: z.array(z.number()).max(100_000).optional(),
   })
   .refine(

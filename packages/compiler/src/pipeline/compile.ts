@@ -233,6 +233,7 @@ export async function compile(
       opts,
       task,
       outputName: output.name,
+      outputIsProbabilities: endsInProbabilities(simplified.model, output.name),
       evalBatches: () => datasetBatches(evaluation, { preprocess, inputShape }),
       evalSamples: total,
       latencyFeeds: first.done === true ? undefined : first.value.feeds,
@@ -292,7 +293,14 @@ export async function compile(
       calibration.classes.length === classCount
         ? { labels: [...calibration.classes] }
         : {};
-    const postprocess: Postprocess = { task, output: output.name, ...labels };
+    const probabilities =
+      task === 'classification' && endsInProbabilities(candidate.model, output.name);
+    const postprocess: Postprocess = {
+      task,
+      output: output.name,
+      ...labels,
+      ...(probabilities ? { outputIsProbabilities: true } : {}),
+    };
     const quantization = candidate.quantization;
     const draft: UnsignedManifest = {
       schemaVersion: 1,
@@ -361,6 +369,12 @@ export async function compile(
     await fp32.release();
     await shipped?.release();
   }
+}
+
+/** True when the output is produced by Softmax or Sigmoid: it holds probabilities, not logits. */
+function endsInProbabilities(model: OnnxModel, outputName: string): boolean {
+  const producer = model.graph.node.find((n) => n.output.includes(outputName));
+  return producer !== undefined && (producer.opType === 'Softmax' || producer.opType === 'Sigmoid');
 }
 
 function conversionNotes(report: LayersConversionReport): string[] {

@@ -43,6 +43,8 @@ export interface EvaluateArgs {
   readonly ctx: CandidateContext;
   readonly task: 'classification' | 'regression';
   readonly outputName: string;
+  /** The output holds probabilities (Softmax/Sigmoid at the end), not logits. */
+  readonly outputIsProbabilities: boolean;
   readonly evalBatches: () => AsyncIterable<ComparisonBatch>;
   readonly evalSamples: number;
   /** One preprocessed evaluation sample, for batch-1 latency. */
@@ -96,6 +98,7 @@ export async function evaluateCandidates(args: EvaluateArgs): Promise<CandidateE
         candidate: session,
         task: args.task,
         outputName: args.outputName,
+        outputIsProbabilities: args.outputIsProbabilities,
         batches: args.evalBatches(),
         total: args.evalSamples,
         onProgress: (done) => args.onProgress?.(`validate ${mode}`, done, args.evalSamples),

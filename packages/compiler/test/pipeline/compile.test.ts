@@ -71,6 +71,7 @@ describe('compile', () => {
       'tool_wear_min',
     ]);
     expect(bundle.manifest.baseline.output.kind).toBe('classes');
+    expect(bundle.manifest.postprocess.outputIsProbabilities).toBeUndefined();
     expect(bundle.archiveSha256).toBe(result.bundle.archiveSha256);
   });
 
@@ -244,6 +245,8 @@ describe('compile', () => {
     expect(result.notes[0]).toMatch(/exported from a TF.js Layers/);
     const bundle = await openAndReplay(result.bundle.path);
     expect(bundle.manifest.model.inputs[0]!.shape).toEqual(['batch', 8]);
+    // The TF.js model ends in softmax: the device must not apply a second one.
+    expect(bundle.manifest.postprocess.outputIsProbabilities).toBe(true);
   });
 
   it('is deterministic apart from latency: the same options give the same model bytes and baseline', async () => {
