@@ -1,7 +1,10 @@
 import { EdgefleetError } from '@edgefleet/protocol';
+import { STORAGE_ERROR_CODES } from './storage/storage-errors.js';
 
 /** The hub package's error codes and what each means. `docs/errors.md` lists the same. */
-export const HUB_ERROR_CODES = {} as const satisfies Record<string, string>;
+export const HUB_ERROR_CODES = {
+  ...STORAGE_ERROR_CODES,
+} as const satisfies Record<string, string>;
 
 export type HubErrorCode = keyof typeof HUB_ERROR_CODES;
 

@@ -1,0 +1,524 @@
+/**
+ * The default {@link HubStore}: one SQLite file through better-sqlite3, in WAL mode with
+ * `synchronous=NORMAL` and foreign keys on. Every multi-row change runs in one transaction.
+ */
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { compareSemver, isDeviceId, isSemver, mergeRanges } from '@edgefleet/protocol';
+import type { SeqRange } from '@edgefleet/protocol';
+import type {
+  DesiredEnvelope,
+  DesiredStateRecord,
+  DeviceRecord,
+  DeviceTags,
+  HubStore,
+  IngestResult,
+  NewDevice,
+  NewRelease,
+  ReleaseRecord,
+  TelemetryItem,
+} from './hub-store.js';
+import { migrate } from './migrations.js';
+import { prepareStatements } from './statements.js';
+import type { DesiredRow, DeviceRow, ReleaseRow, Statements } from './statements.js';
+import { isSqliteIoError, sqliteCode, wrapSqliteError } from './sqlite-errors.js';
+import { StorageError } from './storage-errors.js';
+
+/** Options of {@link SqliteHubStore.open}. */
+export interface SqliteHubStoreOptions {
+  /** How long to wait for a lock held by another connection, in ms (default 5000). */
+  busyTimeoutMs?: number;
+  /**
+   * Caps the database size in pages (SQLite `max_page_count`, 4 KiB pages by default) so the
+   * hub cannot fill the disk; writes beyond it fail with `EF_HUB_STORE_IO` (SQLITE_FULL).
+   */
+  maxPageCount?: number;
+}
+
+const TAG_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
+const MAX_TAG_VALUE = 256;
+const MAX_TAGS = 64;
+const SHA256 = /^[0-9a-f]{64}$/;
+const BOOT_ID = /^[A-Za-z0-9-]{1,64}$/;
+const STREAM = /^[A-Za-z0-9._-]{1,64}$/;
+
+function argument(message: string, details?: Record<string, unknown>): StorageError {
+  return new StorageError('EF_HUB_STORE_ARGUMENT', message, details);
+}
+
+function unknownDevice(id: string): StorageError {
+  return new StorageError('EF_HUB_STORE_UNKNOWN_DEVICE', `device ${id} is not enrolled`, {
+    deviceId: id,
+  });
+}
+
+function checkDeviceId(id: unknown): string {
+  if (!isDeviceId(id)) {
+    const shown = typeof id === 'string' ? JSON.stringify(id.slice(0, 80)) : typeof id;
+    throw argument(`device id ${shown} does not match ^[a-z0-9][a-z0-9._-]{0,63}$`);
+  }
+  return id;
+}
+
+function checkTime(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw argument(`${what} must be a non-negative integer of milliseconds since the epoch`);
+  }
+  return value;
+}
+
+function checkCount(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw argument(`${what} must be a non-negative safe integer`);
+  }
+  return value;
+}
+
+function checkTags(tags: unknown): DeviceTags {
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) {
+    throw argument('tags must be an object of string keys and string values');
+  }
+  const entries = Object.entries(tags);
+  if (entries.length > MAX_TAGS) throw argument(`a device has at most ${MAX_TAGS} tags`);
+  const out: DeviceTags = {};
+  for (const [key, value] of entries) {
+    if (!TAG_KEY.test(key)) {
+      throw argument(`tag key ${JSON.stringify(key)} does not match ${TAG_KEY.source}`);
+    }
+    if (typeof value !== 'string' || value.length > MAX_TAG_VALUE || /[,\p{Cc}]/u.test(value)) {
+      throw argument(
+        `tag ${key} must be a string of at most ${MAX_TAG_VALUE} characters without commas or control characters`,
+      );
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function checkTelemetry(item: TelemetryItem): void {
+  checkDeviceId(item.deviceId);
+  if (typeof item.bootId !== 'string' || !BOOT_ID.test(item.bootId)) {
+    throw argument(`boot id must match ${BOOT_ID.source}`);
+  }
+  checkCount(item.seq, 'seq');
+  if (typeof item.stream !== 'string' || !STREAM.test(item.stream)) {
+    throw argument(`telemetry stream must match ${STREAM.source}`);
+  }
+  if (typeof item.payloadJson !== 'string') throw argument('telemetry payload must be JSON text');
+  checkTime(item.receivedAt, 'receivedAt');
+}
+
+function toRelease(row: ReleaseRow): ReleaseRecord {
+  return {
+    name: row.name,
+    version: row.version,
+    sha256: row.sha256,
+    bytes: row.bytes,
+    manifest: JSON.parse(row.manifest) as unknown,
+    publishedAt: row.published_at,
+  };
+}
+
+function toDesired(row: DesiredRow): DesiredStateRecord {
+  const envelope: DesiredEnvelope | null =
+    row.envelope_version === null ||
+    row.envelope_json === null ||
+    row.expires_at === null ||
+    row.published_at === null
+      ? null
+      : {
+          version: row.envelope_version,
+          envelopeJson: row.envelope_json,
+          expiresAt: row.expires_at,
+          publishedAt: row.published_at,
+        };
+  return { deviceId: row.device_id, lastIssuedVersion: row.last_issued_version, envelope };
+}
+
+/**
+ * A {@link HubStore} on one SQLite file (or `':memory:'`).
+ *
+ * @example
+ * const store = SqliteHubStore.open('/var/lib/edgefleet/hub.db');
+ * await store.enrollDevice({ id: 'press-07', tags: { site: 'a' }, secretHash, createdAt: Date.now() });
+ * await store.close();
+ */
+export class SqliteHubStore implements HubStore {
+  readonly path: string;
+  /** The schema version of the open database. */
+  readonly schemaVersion: number;
+  #db: SqliteDatabase | undefined;
+  readonly #st: Statements;
+
+  private constructor(path: string, db: SqliteDatabase, schemaVersion: number) {
+    this.path = path;
+    this.#db = db;
+    this.schemaVersion = schemaVersion;
+    this.#st = prepareStatements(db);
+  }
+
+  /**
+   * Opens (creating when missing) and migrates the database at `path`. Throws
+   * `EF_HUB_STORE_IO` when the file cannot be opened or is not a database, and
+   * `EF_HUB_STORE_SCHEMA` when a newer hub wrote it.
+   */
+  static open(path: string, options: SqliteHubStoreOptions = {}): SqliteHubStore {
+    let db: SqliteDatabase | undefined;
+    try {
+      db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+      if (path !== ':memory:') db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      if (options.maxPageCount !== undefined) {
+        db.pragma(`max_page_count = ${checkCount(options.maxPageCount, 'maxPageCount')}`);
+      }
+      const version = migrate(db);
+      return new SqliteHubStore(path, db, version);
+    } catch (err) {
+      try {
+        db?.close();
+      } catch {
+        // The open failure is the one to report.
+      }
+      if (err instanceof StorageError) throw err;
+      if (isSqliteIoError(err) || db === undefined) {
+        const message = err instanceof Error ? err.message : String(err);
+        throw new StorageError(
+          'EF_HUB_STORE_IO',
+          `cannot open hub database ${path}: ${message}`,
+          { path, sqliteCode: sqliteCode(err) },
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** The connection's journal mode, synchronous level and foreign-key switch, as SQLite reports them. */
+  settings(): Promise<{ journalMode: string; synchronous: number; foreignKeys: boolean }> {
+    return this.#run((db) => ({
+      journalMode: String(db.pragma('journal_mode', { simple: true })),
+      synchronous: Number(db.pragma('synchronous', { simple: true })),
+      foreignKeys: Number(db.pragma('foreign_keys', { simple: true })) === 1,
+    }));
+  }
+
+  /** Runs `fn` with the open database, mapping SQLite I/O failures to `EF_HUB_STORE_IO`. */
+  #run<T>(fn: (db: SqliteDatabase, st: Statements) => T): Promise<T> {
+    const db = this.#db;
+    if (db === undefined) {
+      return Promise.reject(
+        new StorageError('EF_HUB_STORE_CLOSED', `hub database ${this.path} is closed`),
+      );
+    }
+    try {
+      return Promise.resolve(fn(db, this.#st));
+    } catch (err) {
+      return Promise.reject(wrapSqliteError(err, this.path));
+    }
+  }
+
+  #device(st: Statements, id: string): DeviceRecord | undefined {
+    const row = st.getDevice.get(id);
+    if (row === undefined) return undefined;
+    const tags: DeviceTags = {};
+    for (const t of st.tagsOf.all(id)) tags[t.key] = t.value;
+    return toDevice(row, tags);
+  }
+
+  #requireDevice(st: Statements, id: string): DeviceRecord {
+    const device = this.#device(st, id);
+    if (device === undefined) throw unknownDevice(id);
+    return device;
+  }
+
+  enrollDevice(device: NewDevice): Promise<DeviceRecord> {
+    return this.#run((db, st) => {
+      const id = checkDeviceId(device.id);
+      const tags = checkTags(device.tags);
+      if (typeof device.secretHash !== 'string' || device.secretHash.length === 0) {
+        throw argument('secretHash must be a non-empty string');
+      }
+      const createdAt = checkTime(device.createdAt, 'createdAt');
+      return db
+        .transaction(() => {
+          if (st.getDevice.get(id) !== undefined) {
+            throw new StorageError(
+              'EF_HUB_STORE_DUPLICATE_DEVICE',
+              `device ${id} is already enrolled`,
+              { deviceId: id },
+            );
+          }
+          st.insertDevice.run(id, device.secretHash, createdAt);
+          for (const [k, v] of Object.entries(tags)) st.insertTag.run(id, k, v);
+          return this.#requireDevice(st, id);
+        })
+        .immediate();
+    });
+  }
+
+  getDevice(id: string): Promise<DeviceRecord | undefined> {
+    return this.#run((_db, st) => this.#device(st, checkDeviceId(id)));
+  }
+
+  listDevices(selector: DeviceTags = {}): Promise<DeviceRecord[]> {
+    return this.#run((db, st) => {
+      const wanted = Object.entries(checkTags(selector));
+      return db.transaction(() => {
+        const tagsById = new Map<string, DeviceTags>();
+        for (const t of st.allTags.all()) {
+          let tags = tagsById.get(t.device_id);
+          if (tags === undefined) tagsById.set(t.device_id, (tags = {}));
+          tags[t.key] = t.value;
+        }
+        const out: DeviceRecord[] = [];
+        for (const row of st.listDevices.all()) {
+          const tags = tagsById.get(row.id) ?? {};
+          if (wanted.every(([k, v]) => tags[k] === v)) out.push(toDevice(row, tags));
+        }
+        return out;
+      })();
+    });
+  }
+
+  setTags(id: string, tags: DeviceTags): Promise<DeviceRecord> {
+    return this.#run((db, st) => {
+      const deviceId = checkDeviceId(id);
+      const checked = checkTags(tags);
+      return db
+        .transaction(() => {
+          this.#requireDevice(st, deviceId);
+          st.deleteTags.run(deviceId);
+          for (const [k, v] of Object.entries(checked)) st.insertTag.run(deviceId, k, v);
+          return this.#requireDevice(st, deviceId);
+        })
+        .immediate();
+    });
+  }
+
+  revokeDevice(id: string, revokedAt: number): Promise<DeviceRecord> {
+    return this.#run((db, st) => {
+      const deviceId = checkDeviceId(id);
+      const at = checkTime(revokedAt, 'revokedAt');
+      return db
+        .transaction(() => {
+          if (st.revokeDevice.run(at, deviceId).changes === 0) throw unknownDevice(deviceId);
+          return this.#requireDevice(st, deviceId);
+        })
+        .immediate();
+    });
+  }
+
+  touchLastSeen(id: string, at: number): Promise<void> {
+    return this.#run((_db, st) => {
+      const deviceId = checkDeviceId(id);
+      if (st.touchLastSeen.run(checkTime(at, 'lastSeenAt'), deviceId).changes === 0) {
+        throw unknownDevice(deviceId);
+      }
+    });
+  }
+
+  addRelease(release: NewRelease): Promise<ReleaseRecord> {
+    return this.#run((db, st) => {
+      const { name, version, sha256, bytes, manifest } = release;
+      if (typeof name !== 'string' || name.length === 0 || name.length > 128) {
+        throw argument('release name must be a string of 1 to 128 characters');
+      }
+      if (!isSemver(version)) {
+        throw argument(`release version ${JSON.stringify(version)} is not SemVer 2.0.0`);
+      }
+      if (typeof sha256 !== 'string' || !SHA256.test(sha256)) {
+        throw argument('release sha256 must be 64 lowercase hex digits');
+      }
+      checkCount(bytes, 'bytes');
+      const publishedAt = checkTime(release.publishedAt, 'publishedAt');
+      let manifestJson: string | undefined;
+      try {
+        manifestJson = JSON.stringify(manifest);
+      } catch (err) {
+        throw new StorageError(
+          'EF_HUB_STORE_ARGUMENT',
+          'release manifest is not JSON-serializable',
+          undefined,
+          { cause: err },
+        );
+      }
+      if (manifestJson === undefined) throw argument('release manifest is not a JSON value');
+      const json = manifestJson;
+      return db
+        .transaction(() => {
+          const same = st.releasesOf.all(name).find((r) => compareSemver(r.version, version) === 0);
+          if (same !== undefined) {
+            throw new StorageError(
+              'EF_HUB_STORE_DUPLICATE_RELEASE',
+              `release ${name}@${version} is already published (as ${name}@${same.version})`,
+              { name, version, existing: same.version, existingSha256: same.sha256 },
+            );
+          }
+          st.insertRelease.run(name, version, sha256, bytes, json, publishedAt);
+          return toRelease({
+            name,
+            version,
+            sha256,
+            bytes,
+            manifest: json,
+            published_at: publishedAt,
+          });
+        })
+        .immediate();
+    });
+  }
+
+  getRelease(name: string, version: string): Promise<ReleaseRecord | undefined> {
+    return this.#run((_db, st) => {
+      const row = st.getRelease.get(name, version);
+      return row === undefined ? undefined : toRelease(row);
+    });
+  }
+
+  listReleases(name: string): Promise<ReleaseRecord[]> {
+    return this.#run((_db, st) =>
+      st.releasesOf
+        .all(name)
+        .sort((a, b) => compareSemver(a.version, b.version))
+        .map(toRelease),
+    );
+  }
+
+  listReleaseNames(): Promise<string[]> {
+    return this.#run((_db, st) => st.releaseNames.all().map((r) => r.name));
+  }
+
+  nextDesiredVersion(deviceId: string): Promise<number> {
+    return this.#run((db, st) => {
+      const id = checkDeviceId(deviceId);
+      return db
+        .transaction(() => {
+          if (st.getDevice.get(id) === undefined) throw unknownDevice(id);
+          const row = st.nextDesiredVersion.get(id);
+          if (row === undefined) throw new Error('desired_state upsert returned no row');
+          return row.last_issued_version;
+        })
+        .immediate();
+    });
+  }
+
+  setDesiredEnvelope(deviceId: string, envelope: DesiredEnvelope): Promise<void> {
+    return this.#run((db, st) => {
+      const id = checkDeviceId(deviceId);
+      const version = checkCount(envelope.version, 'envelope version');
+      if (typeof envelope.envelopeJson !== 'string') throw argument('envelope must be JSON text');
+      const expiresAt = checkTime(envelope.expiresAt, 'expiresAt');
+      const publishedAt = checkTime(envelope.publishedAt, 'publishedAt');
+      db.transaction(() => {
+        if (st.getDevice.get(id) === undefined) throw unknownDevice(id);
+        const row = st.getDesired.get(id);
+        const issued = row?.last_issued_version ?? 0;
+        const stored = row?.envelope_version ?? 0;
+        if (row === undefined || version < 1 || version > issued || version <= stored) {
+          throw new StorageError(
+            'EF_HUB_STORE_DESIRED_VERSION',
+            `desired-state version ${version} for ${id} is not an issued version above the stored ${stored} (issued up to ${issued})`,
+            { deviceId: id, version, issued, stored },
+          );
+        }
+        st.setEnvelope.run(version, envelope.envelopeJson, expiresAt, publishedAt, id);
+      }).immediate();
+    });
+  }
+
+  getDesiredState(deviceId: string): Promise<DesiredStateRecord | undefined> {
+    return this.#run((_db, st) => {
+      const id = checkDeviceId(deviceId);
+      const row = st.getDesired.get(id);
+      if (row !== undefined) return toDesired(row);
+      if (st.getDevice.get(id) === undefined) return undefined;
+      return { deviceId: id, lastIssuedVersion: 0, envelope: null };
+    });
+  }
+
+  listDesiredExpiringBefore(before: number): Promise<DesiredStateRecord[]> {
+    return this.#run((_db, st) =>
+      st.expiringBefore.all(checkTime(before, 'before')).map(toDesired),
+    );
+  }
+
+  ingestTelemetry(
+    deviceId: string,
+    bootId: string,
+    seq: number,
+    stream: string,
+    payloadJson: string,
+    receivedAt: number,
+  ): Promise<IngestResult> {
+    return this.ingestTelemetryBatch([
+      { deviceId, bootId, seq, stream, payloadJson, receivedAt },
+    ]).then((r) => r[0] ?? 'duplicate');
+  }
+
+  ingestTelemetryBatch(items: readonly TelemetryItem[]): Promise<IngestResult[]> {
+    return this.#run((db, st) => {
+      for (const item of items) checkTelemetry(item);
+      return db
+        .transaction(() => {
+          const known = new Set<string>();
+          return items.map((item): IngestResult => {
+            if (!known.has(item.deviceId)) {
+              if (st.getDevice.get(item.deviceId) === undefined) {
+                throw unknownDevice(item.deviceId);
+              }
+              known.add(item.deviceId);
+            }
+            const { changes } = st.insertTelemetry.run(
+              item.deviceId,
+              item.bootId,
+              item.seq,
+              item.stream,
+              item.payloadJson,
+              item.receivedAt,
+            );
+            return changes === 1 ? 'stored' : 'duplicate';
+          });
+        })
+        .immediate();
+    });
+  }
+
+  ackRanges(deviceId: string, bootId: string): Promise<SeqRange[]> {
+    return this.#run((_db, st) => {
+      const id = checkDeviceId(deviceId);
+      return mergeRanges(st.ackRanges.all(id, bootId).map((r): SeqRange => [r.lo, r.hi]));
+    });
+  }
+
+  telemetryCount(deviceId?: string): Promise<number> {
+    return this.#run((_db, st) => {
+      const row =
+        deviceId === undefined ? st.countAll.get() : st.countOf.get(checkDeviceId(deviceId));
+      return row?.n ?? 0;
+    });
+  }
+
+  close(): Promise<void> {
+    const db = this.#db;
+    this.#db = undefined;
+    if (db === undefined) return Promise.resolve();
+    try {
+      db.close();
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(wrapSqliteError(err, this.path));
+    }
+  }
+}
+
+function toDevice(row: DeviceRow, tags: DeviceTags): DeviceRecord {
+  return {
+    id: row.id,
+    tags,
+    secretHash: row.secret_hash,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    lastSeenAt: row.last_seen_at,
+  };
+}
