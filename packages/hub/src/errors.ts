@@ -1,9 +1,11 @@
 import { EdgefleetError } from '@edgefleet/protocol';
+import { BROKER_ERROR_CODES } from './broker/broker-errors.js';
 import { STORAGE_ERROR_CODES } from './storage/storage-errors.js';
 
 /** The hub package's error codes and what each means. `docs/errors.md` lists the same. */
 export const HUB_ERROR_CODES = {
   ...STORAGE_ERROR_CODES,
+  ...BROKER_ERROR_CODES,
 } as const satisfies Record<string, string>;
 
 export type HubErrorCode = keyof typeof HUB_ERROR_CODES;
