@@ -10,9 +10,12 @@ import { deviceInference } from './device-inference.js';
 import { Narrator } from './narrate.js';
 import { createKeys, trustWalkthrough } from './trust-walkthrough.js';
 
-// Relative, so the commands the demo prints can be pasted as they are.
+// Relative, so the commands the demo prints can be pasted as they are. EDGEFLEET_DEMO_DIR moves
+// it (the test of the demo runs it in a temp dir).
 const work =
-  relative(process.cwd(), fileURLToPath(new URL('../../.edgefleet/demo', import.meta.url))) || '.';
+  process.env['EDGEFLEET_DEMO_DIR'] ??
+  (relative(process.cwd(), fileURLToPath(new URL('../../.edgefleet/demo', import.meta.url))) ||
+    '.');
 const n = new Narrator();
 console.log(
   'edgefleet demo: keys, a compiled and signed model bundle, the trust model, a device offline',
