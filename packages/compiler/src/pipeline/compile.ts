@@ -1,6 +1,7 @@
-import { access, constants, mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, extname, resolve } from 'node:path';
+import { extname } from 'node:path';
+import { ensureWritableFolder } from '../ensure-writable-folder.js';
 import { loadPrivateKey } from '@edgefleet/protocol';
 import type { KeyObject } from 'node:crypto';
 import type { Manifest, Postprocess, Preprocess, Validation } from '@edgefleet/protocol';
@@ -15,6 +16,7 @@ import type { OnnxModel } from '../onnx/index.js';
 import { convertLayersModel } from '../tfjs/index.js';
 import type { LayersConversionReport } from '../tfjs/index.js';
 import { checkReportPath, renderCompileReport, writeReportFile } from '../report/index.js';
+import type { ReportCandidate } from '../report/index.js';
 import { simplifyModel } from '../simplify/index.js';
 import type { GateResult, ModelComparison } from '../validate/index.js';
 import { validateCompileOptions } from './compile-options.js';
@@ -52,24 +54,13 @@ export interface CompileResult {
   readonly comparison: ModelComparison;
   readonly notes: readonly string[];
   /** Every candidate tried (one for an explicit mode, several for auto) and why it was kept or not. */
-  readonly candidates: readonly CandidateSummary[];
+  readonly candidates: readonly ReportCandidate[];
   readonly manifest: Manifest;
   /** Absolute path of the HTML report, when `report` asked for a copy outside the bundle. */
   readonly report?: string;
 }
 
-/** A candidate as the result and the report show it. */
-export interface CandidateSummary {
-  readonly mode: string;
-  readonly bytes?: number;
-  readonly latencyMs?: number;
-  readonly metric?: number;
-  readonly passed?: boolean;
-  readonly chosen: boolean;
-  readonly reason: string;
-}
-
-function candidateSummary(c: EvaluatedCandidate): CandidateSummary {
+function candidateSummary(c: EvaluatedCandidate): ReportCandidate {
   const metric =
     c.comparison === undefined
       ? undefined
@@ -161,10 +152,8 @@ async function loadModel(
 
 /** Fails up front when the bundle cannot be written there, instead of after minutes of work. */
 async function checkOutputPath(out: string): Promise<void> {
-  const dir = dirname(resolve(out));
   try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
+    await ensureWritableFolder(out);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new CompilerError(

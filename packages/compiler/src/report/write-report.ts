@@ -1,7 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { access, constants, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { ensureWritableFolder } from '../ensure-writable-folder.js';
 import { ReportError } from './report-errors.js';
+
+/**
+ * Checks before any work that the report can be written there (its folder is created), so a bad
+ * `--report` path fails the compile up front instead of after the bundle is signed.
+ */
+export async function checkReportPath(path: string): Promise<void> {
+  try {
+    await ensureWritableFolder(path);
+  } catch (err) {
+    throw reportWriteError(path, err);
+  }
+}
 
 /**
  * Writes the report atomically: a temporary file beside the target, fsync, rename. A reader
@@ -12,26 +25,6 @@ import { ReportError } from './report-errors.js';
  * @example
  * const path = await writeReportFile('dist/pm-report.html', renderCompileReport(result));
  */
-/**
- * Checks before any work that the report can be written there (its folder is created), so a bad
- * `--report` path fails the compile up front instead of after the bundle is signed.
- */
-export async function checkReportPath(path: string): Promise<void> {
-  const target = resolve(path);
-  try {
-    await mkdir(dirname(target), { recursive: true });
-    await access(dirname(target), constants.W_OK);
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new ReportError(
-      'EF_COMPILE_REPORT_WRITE',
-      `cannot write the report '${path}': ${reason}`,
-      { path },
-      { cause: err },
-    );
-  }
-}
-
 export async function writeReportFile(path: string, html: string): Promise<string> {
   const target = resolve(path);
   const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -48,12 +41,16 @@ export async function writeReportFile(path: string, html: string): Promise<strin
     return target;
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
-    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new ReportError(
-      'EF_COMPILE_REPORT_WRITE',
-      `cannot write the report '${path}': ${reason}`,
-      { path },
-      { cause: err },
-    );
+    throw reportWriteError(path, err);
   }
+}
+
+function reportWriteError(path: string, err: unknown): ReportError {
+  const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+  return new ReportError(
+    'EF_COMPILE_REPORT_WRITE',
+    `cannot write the report '${path}': ${reason}`,
+    { path },
+    { cause: err },
+  );
 }
