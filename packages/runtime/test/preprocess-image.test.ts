@@ -48,6 +48,17 @@ function redBlue(width: number, height: number): Buffer {
 }
 
 describe('preprocessImages', () => {
+  it("applies the manifest's scale (1 = a model trained on raw 0..255 pixels)", async () => {
+    const raw = knownPixels(4, 3, 3);
+    const png = await encode(raw, 4, 3, 3).png().toBuffer();
+    const out = await preprocessImages(spec({ scale: 1, mean: [0, 0, 0], std: [1, 1, 1] }), [png]);
+    const expected = new Float32Array(36);
+    for (let p = 0; p < 12; p++) {
+      for (let c = 0; c < 3; c++) expected[c * 12 + p] = raw[p * 3 + c]!;
+    }
+    expect(out.data).toEqual(expected);
+  });
+
   it('keeps exact pixels at the same size (fill) and normalises them into NCHW', async () => {
     const raw = knownPixels(4, 3, 3);
     const png = await encode(raw, 4, 3, 3).png().toBuffer();

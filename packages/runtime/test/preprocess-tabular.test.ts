@@ -85,6 +85,17 @@ describe('preprocessTabular', () => {
 });
 
 describe('rejects tabular input', () => {
+  it('rejects a finite value that overflows float32 after scaling', () => {
+    const spec = {
+      kind: 'tabular' as const,
+      input: 'x',
+      features: [{ name: 'a', mean: 0, std: 1 }],
+    };
+    expect(() => preprocessTabular(spec, [[1e39]])).toThrow(
+      expect.objectContaining({ code: 'EF_RUNTIME_INPUT_NAN' }),
+    );
+  });
+
   it('rejects NaN for a feature without an impute value, naming feature and row', () => {
     const err = thrown(() =>
       preprocessTabular(spec, [

@@ -24,7 +24,7 @@ const MAX_TARGET_SIDE = 16_384;
  * Decodes JPEG/PNG/WebP images and turns them into the model's float32 input, exactly as
  * {@link IMAGE_PREPROCESS_POLICY} states: EXIF orientation -> drop alpha -> 8-bit sRGB
  * (-> BT.601 grey for 1 channel) -> resize (kernel 'linear', fit from the spec, centred,
- * black letterbox) -> uint8 -> (x / 255 - mean[c]) / std[c] -> float32 NCHW or NHWC.
+ * black letterbox) -> uint8 -> (x * scale - mean[c]) / std[c] (scale 1/255 by default) -> float32 NCHW or NHWC.
  *
  * Images are decoded one after another to bound memory on small devices; errors name the
  * index of the first bad image.
@@ -198,11 +198,16 @@ function writeNormalised(
   const { width, height, channels } = spec;
   const plane = width * height;
   const src = image.pixels;
+  // The manifest's scale (1/255 unless the model was trained on raw 0..255 pixels). 1/255 is
+  // applied as a division, so the usual case stays bit-identical to x / 255.
+  const divide = spec.scale === undefined || spec.scale === 1 / 255;
+  const scale = spec.scale ?? 1 / 255;
   for (let c = 0; c < channels; c++) {
     const mean = spec.mean[c]!;
     const std = spec.std[c]!;
     for (let p = 0; p < plane; p++) {
-      const value = (src[p * channels + c]! / 255 - mean) / std;
+      const px = src[p * channels + c]!;
+      const value = ((divide ? px / 255 : px * scale) - mean) / std;
       const at = spec.layout === 'nchw' ? c * plane + p : p * channels + c;
       out[offset + at] = value;
     }

@@ -35,10 +35,12 @@ export interface ImagePreprocessSpec {
   fit: 'fill' | 'cover' | 'contain';
   channels: 3 | 1;
   layout: 'nchw' | 'nhwc';
-  /** Per channel, applied to pixel / 255. */
+  /** Per channel, applied to pixel * scale. */
   mean: number[];
-  /** Per channel, applied to pixel / 255. */
+  /** Per channel, applied to pixel * scale. */
   std: number[];
+  /** Multiplies the 0..255 pixel before mean/std; default 1/255 (the manifest always sets it). */
+  scale?: number;
 }
 
 /** Nested numeric arrays, one per sample, shaped like the model input without its batch dim. */

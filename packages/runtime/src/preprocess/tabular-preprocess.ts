@@ -116,7 +116,17 @@ function scaleValue(feature: TabularFeatureSpec, cell: unknown, rowIndex: number
     x = Math.min(Math.max(x, feature.clip[0]), feature.clip[1]);
   }
   const std = feature.std === 0 ? 1 : feature.std;
-  return (x - feature.mean) / std;
+  const scaled = Math.fround((x - feature.mean) / std);
+  // A finite value can still overflow float32 (1e39, or a tiny std): refuse it rather than
+  // feed the model an infinity.
+  if (!Number.isFinite(scaled)) {
+    throw new PreprocessError(
+      'EF_RUNTIME_INPUT_NAN',
+      `row ${rowIndex}, feature "${feature.name}": value ${describe(cell)} is out of float32 range after scaling`,
+      { row: rowIndex, feature: feature.name },
+    );
+  }
+  return scaled;
 }
 
 /** The cell as a finite number, or undefined when it counts as missing. */
