@@ -1,8 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { PreprocessSchema } from '@edgefleet/protocol';
 import type { Preprocess } from '@edgefleet/protocol';
-import { parseCsv } from '../data/csv-parser.js';
+import { loadDataset } from '../data/index.js';
+import { resolveDataSource } from '../data/data-source.js';
 import { CompilerError } from '../errors.js';
 import type { OnnxValueSummary } from './model-io.js';
 import type { CompileOptions } from './compile-options.js';
@@ -54,11 +54,18 @@ async function fromSidecar(path: string): Promise<Preprocess> {
 
 /** CSV data without a sidecar: the model sees the columns as they are (no scaling). */
 async function identityTabular(opts: CompileOptions, input: string): Promise<Preprocess> {
-  const head = (await readFile(opts.data, 'utf8')).split(/\r?\n/, 2)[0] ?? '';
-  const header = parseCsv(`${head}\n`, opts.data)[0]?.fields ?? [];
-  const features = header.filter((name) => name !== opts.label);
-  if (features.length === 0)
+  // The data loader reads the header (quoting, trimming, duplicate names) exactly as it will
+  // when the rows are loaded, so the feature names cannot disagree with it.
+  const head = await loadDataset(opts.data, {
+    kind: 'tabular',
+    task: 'regression',
+    labelColumn: opts.label,
+    maxRows: 1,
+  });
+  const features = head.kind === 'tabular' ? head.featureNames : [];
+  if (features.length === 0) {
     throw preprocessError(`'${opts.data}' has no feature columns besides '${opts.label}'`);
+  }
   return { kind: 'tabular', input, features: features.map((name) => ({ name, mean: 0, std: 1 })) };
 }
 
@@ -102,11 +109,11 @@ export async function resolvePreprocess(
   input: OnnxValueSummary,
 ): Promise<Preprocess> {
   let spec: Preprocess;
+  // The data loader decides the data's kind (and refuses a missing path with a coded error).
+  const { kind } = await resolveDataSource(opts.data);
   if (opts.preprocess !== undefined) spec = await fromSidecar(opts.preprocess);
-  else if ((await stat(opts.data).catch(() => undefined))?.isDirectory())
-    spec = fromImageOptions(opts, input);
-  else if (extname(opts.data).toLowerCase() === '.jsonl')
-    spec = { kind: 'tensor', input: input.name };
+  else if (kind === 'images') spec = fromImageOptions(opts, input);
+  else if (kind === 'tensor') spec = { kind: 'tensor', input: input.name };
   else spec = await identityTabular(opts, input.name);
   if (spec.input !== input.name) {
     throw preprocessError(

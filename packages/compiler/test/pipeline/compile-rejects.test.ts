@@ -76,7 +76,8 @@ async function rejects(overrides: Partial<CompileOptionsInput>, code: string, me
   expect((error as { code: string }).code).toBe(code);
   if (message) expect((error as Error).message).toMatch(message);
   // Nothing half-written: no bundle and no temp file beside it.
-  expect((await readdir(ws.dir)).filter((f) => f.startsWith(code))).toEqual([]);
+  // The bundle writer's temp file is `.<name>.<hex>.partial`, so match anywhere in the name.
+  expect((await readdir(ws.dir)).filter((f) => f.includes(code))).toEqual([]);
 }
 
 describe('compile rejects bad input with a coded error and writes nothing', () => {
@@ -97,6 +98,13 @@ describe('compile rejects bad input with a coded error and writes nothing', () =
     ));
   it('an --out path that cannot be written, before any work', () =>
     rejects({ out: join(ws.key, 'pm.efb') }, 'EF_COMPILE_OUTPUT'));
+  it('missing calibration data', () =>
+    rejects({ data: join(ws.dir, 'nope.csv') }, 'EF_COMPILE_DATA_NOT_FOUND'));
+  it('missing calibration data without a preprocess sidecar', () =>
+    rejects(
+      { data: join(ws.dir, 'nope.csv'), preprocess: undefined },
+      'EF_COMPILE_DATA_NOT_FOUND',
+    ));
   it('a missing model file', () =>
     rejects({ model: join(ws.dir, 'nope.onnx') }, 'EF_COMPILE_MODEL_READ', /nope\.onnx/));
   it('a malformed TF.js model.json', () =>
