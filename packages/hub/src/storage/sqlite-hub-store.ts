@@ -95,7 +95,15 @@ function checkTags(tags: unknown): DeviceTags {
   return out;
 }
 
+/** Callers pass parsed network input; a null or a non-object must be a coded error, not a TypeError. */
+function checkRecord(value: unknown, what: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw argument(`${what} must be an object`);
+  }
+}
+
 function checkTelemetry(item: TelemetryItem): void {
+  checkRecord(item, 'a telemetry item');
   checkDeviceId(item.deviceId);
   if (typeof item.bootId !== 'string' || !BOOT_ID.test(item.bootId)) {
     throw argument(`boot id must match ${BOOT_ID.source}`);
@@ -234,6 +242,7 @@ export class SqliteHubStore implements HubStore {
 
   enrollDevice(device: NewDevice): Promise<DeviceRecord> {
     return this.#run((db, st) => {
+      checkRecord(device, 'the device');
       const id = checkDeviceId(device.id);
       const tags = checkTags(device.tags);
       if (typeof device.secretHash !== 'string' || device.secretHash.length === 0) {
@@ -320,6 +329,7 @@ export class SqliteHubStore implements HubStore {
 
   addRelease(release: NewRelease): Promise<ReleaseRecord> {
     return this.#run((db, st) => {
+      checkRecord(release, 'the release');
       const { name, version, sha256, bytes, manifest } = release;
       if (typeof name !== 'string' || name.length === 0 || name.length > 128) {
         throw argument('release name must be a string of 1 to 128 characters');
@@ -458,6 +468,7 @@ export class SqliteHubStore implements HubStore {
 
   ingestTelemetryBatch(items: readonly TelemetryItem[]): Promise<IngestResult[]> {
     return this.#run((db, st) => {
+      if (!Array.isArray(items)) throw argument('telemetry items must be an array');
       for (const item of items) checkTelemetry(item);
       return db
         .transaction(() => {

@@ -91,6 +91,14 @@ export function describeHubStoreContract(
         expect(kept?.secretHash).toBe('hash-of-press-07');
       });
 
+      it('refuses null and non-object arguments with a code, not a TypeError', async () => {
+        const bad = null as unknown as never;
+        await expectCode(store.enrollDevice(bad), 'EF_HUB_STORE_ARGUMENT');
+        await expectCode(store.addRelease(bad), 'EF_HUB_STORE_ARGUMENT');
+        await expectCode(store.ingestTelemetryBatch(bad), 'EF_HUB_STORE_ARGUMENT');
+        await expectCode(store.ingestTelemetryBatch([bad]), 'EF_HUB_STORE_ARGUMENT');
+      });
+
       it('refuses invalid device ids and tags', async () => {
         await expectCode(store.enrollDevice(device('Bad/Id')), 'EF_HUB_STORE_ARGUMENT');
         await expectCode(store.enrollDevice(device('ok', { '': 'x' })), 'EF_HUB_STORE_ARGUMENT');
