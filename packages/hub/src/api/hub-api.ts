@@ -1,0 +1,108 @@
+/**
+ * What the hub does, as one interface: the HTTP API (`http/`) and tests call it, the hub
+ * process (`hub/`) implements it. Every method throws coded errors (`HubError`,
+ * `StorageError`, `ProtocolError`, `RuntimeError`), which the HTTP layer maps to statuses.
+ */
+import type { Manifest } from '@edgefleet/protocol';
+
+/** A published release as the API shows it. */
+export interface ReleaseView {
+  name: string;
+  version: string;
+  /** sha256 of the `.efb` file; also its blob address. */
+  sha256: string;
+  bytes: number;
+  publishedAt: string;
+  /** The bundle's verified manifest. */
+  manifest: Manifest;
+}
+
+/** Everything an agent needs to start (written to `device.json` by `device enroll`). */
+export interface DeviceProvisioning {
+  deviceId: string;
+  /** Where the agent connects, e.g. `mqtt://hub.example:1883`. */
+  brokerUrl: string;
+  username: string;
+  password: string;
+  /** Trust anchor: the root public key(s) (base64 raw Ed25519) and the current keyring. */
+  rootPublicKeys: string[];
+  keyring: unknown;
+  /** The hub's HTTP base URL, for range downloads (optional for the agent). */
+  hubUrl?: string;
+}
+
+/** One model a device reported (birth) or was last told to run (desired state). */
+export interface DeviceModelView {
+  name: string;
+  version: string;
+  sha256: string;
+}
+
+/** A device as the API shows it. */
+export interface DeviceView {
+  id: string;
+  tags: Record<string, string>;
+  createdAt: string;
+  revokedAt: string | null;
+  lastSeenAt: string | null;
+  online: boolean;
+  /** Models the device reported running (from its birth and deployment status). */
+  models: DeviceModelView[];
+  /** Models of the last desired state the hub published for it, and its version. */
+  desired: { version: number; expires: string; models: DeviceModelView[] } | null;
+  /** Latest deployment status per model (state, code of the error if any). */
+  deployments: { model: string; version: string; state: string; errorCode?: string; ts: string }[];
+  /** Latest health record (as sent) or null. */
+  health: unknown;
+  /** Latest drift record per model (as sent). */
+  drift: unknown[];
+}
+
+/** A direct assignment of a release to one device. */
+export interface DeploymentView {
+  deviceId: string;
+  name: string;
+  version: string;
+  sha256: string;
+  desiredVersion: number;
+  expires: string;
+}
+
+/** A stored blob, readable by byte range. */
+export interface BlobHandle {
+  sha256: string;
+  size: number;
+  /** Reads `[start, end]` inclusive (HTTP Range semantics). */
+  stream(start: number, end: number): NodeJS.ReadableStream;
+}
+
+/** The hub's operations. */
+export interface HubApi {
+  /** Verifies (keyring signature + every digest) and stores a bundle; refuses duplicates. */
+  publishRelease(bundle: Buffer): Promise<ReleaseView>;
+  /** All releases, or those of one name, ascending by name then SemVer. */
+  listReleases(name?: string): Promise<ReleaseView[]>;
+  /** `name@version`, or the highest version of `name` when version is omitted. */
+  getRelease(name: string, version?: string): Promise<ReleaseView | undefined>;
+
+  /** Enrols a device with fresh credentials; the secret is only in the returned provisioning. */
+  enrollDevice(
+    id: string,
+    tags: Record<string, string>,
+  ): Promise<{ device: DeviceView; provisioning: DeviceProvisioning }>;
+  listDevices(selector?: Record<string, string>): Promise<DeviceView[]>;
+  getDevice(id: string): Promise<DeviceView | undefined>;
+  /** Merges `tags` into the device's tags; an empty value removes a key. */
+  tagDevice(id: string, tags: Record<string, string>): Promise<DeviceView>;
+  /** Revokes the device and disconnects it from the broker. */
+  revokeDevice(id: string): Promise<DeviceView>;
+
+  /** Assigns `name@version` to one device: a new signed, retained desired state. */
+  deploy(name: string, version: string, deviceId: string): Promise<DeploymentView>;
+
+  /** Opens a stored blob by sha256, or undefined. */
+  openBlob(sha256: string): Promise<BlobHandle | undefined>;
+
+  /** Prometheus text exposition of the hub's metrics. */
+  metricsText(): Promise<string>;
+}
