@@ -170,3 +170,5 @@ export {
   Sha256HexSchema,
   TimestampSchema,
 } from './schema-primitives.js';
+export { DeviceProvisioningSchema, parseDeviceProvisioning } from './provisioning.js';
+export type { DeviceProvisioning } from './provisioning.js';

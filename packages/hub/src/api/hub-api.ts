@@ -3,7 +3,7 @@
  * process (`hub/`) implements it. Every method throws coded errors (`HubError`,
  * `StorageError`, `ProtocolError`, `RuntimeError`), which the HTTP layer maps to statuses.
  */
-import type { Manifest } from '@edgefleet/protocol';
+import type { DeviceProvisioning, Manifest } from '@edgefleet/protocol';
 
 /** A published release as the API shows it. */
 export interface ReleaseView {
@@ -17,20 +17,8 @@ export interface ReleaseView {
   manifest: Manifest;
 }
 
-/** Everything an agent needs to start (written to `device.json` by `device enroll`). */
-export interface DeviceProvisioning {
-  deviceId: string;
-  /** Where the agent connects, e.g. `mqtt://hub.example:1883`. */
-  brokerUrl: string;
-  username: string;
-  password: string;
-  /** Trust anchor: the root public key(s) (base64 raw Ed25519) and the current keyring. */
-  rootPublicKeys: string[];
-  keyring: unknown;
-  /** The hub's HTTP base URL, for range downloads (optional for the agent). */
-  hubUrl?: string;
-}
-
+/** Everything an agent needs to start (`device.json`, [P-PV-1]). */
+export type { DeviceProvisioning } from '@edgefleet/protocol';
 /** One model a device reported (birth) or was last told to run (desired state). */
 export interface DeviceModelView {
   name: string;
