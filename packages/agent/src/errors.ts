@@ -1,7 +1,11 @@
 import { EdgefleetError } from '@edgefleet/protocol';
 
 /** The agent package's error codes and what each means. `docs/errors.md` lists the same. */
-export const AGENT_ERROR_CODES = {} as const satisfies Record<string, string>;
+export const AGENT_ERROR_CODES = {
+  EF_AGENT_OPTIONS: 'An agent option or setting is invalid; the message names the field.',
+  EF_AGENT_CONFIG: 'The device provisioning file (device.json) is missing, unreadable or invalid.',
+  EF_AGENT_STATE_DIR: 'The agent state directory cannot be created or written.',
+} as const satisfies Record<string, string>;
 
 export type AgentErrorCode = keyof typeof AGENT_ERROR_CODES;
 
