@@ -1,7 +1,13 @@
 import { EdgefleetError } from '@edgefleet/protocol';
+import { DRIFT_MONITOR_ERROR_CODES } from './drift/drift-monitor-errors.js';
+import { HEALTH_ERROR_CODES } from './health/health-errors.js';
+import { JOB_ERROR_CODES } from './jobs/job-errors.js';
 
 /** The agent package's error codes and what each means. `docs/errors.md` lists the same. */
 export const AGENT_ERROR_CODES = {
+  ...HEALTH_ERROR_CODES,
+  ...DRIFT_MONITOR_ERROR_CODES,
+  ...JOB_ERROR_CODES,
   EF_AGENT_OPTIONS: 'An agent option or setting is invalid; the message names the field.',
   EF_AGENT_CONFIG: 'The device provisioning file (device.json) is missing, unreadable or invalid.',
   EF_AGENT_STATE_DIR: 'The agent state directory cannot be created or written.',
