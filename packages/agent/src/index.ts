@@ -3,3 +3,28 @@ export type { AgentErrorCode } from './errors.js';
 export * from './health/index.js';
 export * from './drift/index.js';
 export * from './jobs/index.js';
+export { connectAgentLink } from './link/agent-link.js';
+export type { AgentLinkOptions, BirthContent, ConnectedAgentLink } from './link/agent-link.js';
+export { silentLogger } from './link/agent-link-api.js';
+export type {
+  AgentLink,
+  AgentLogger,
+  LinkMessageHandler,
+  LinkMessageKind,
+} from './link/agent-link-api.js';
+export { LinkError, LINK_ERROR_CODES } from './link/link-errors.js';
+export { Outbox, openOutbox } from './outbox/outbox.js';
+export type { OutboxOptions } from './outbox/outbox.js';
+export type {
+  OutboxStats,
+  OutboxStatsSource,
+  OutboxStream,
+  OutboxStreamStats,
+  ReportSink,
+} from './outbox/outbox-api.js';
+export { DEFAULT_STREAM_POLICIES } from './outbox/outbox-streams.js';
+export type { StreamPolicy, StreamPolicyOverrides } from './outbox/outbox-streams.js';
+export { OutboxError, OUTBOX_ERROR_CODES } from './outbox/outbox-errors.js';
+export { ensureOutboxTables } from './outbox/outbox-tables.js';
+export { openAgentDb } from './state/agent-db.js';
+export type { AgentDb, AgentDbOptions } from './state/agent-db.js';

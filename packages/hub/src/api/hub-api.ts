@@ -85,10 +85,20 @@ export interface HubApi {
   /** Revokes the device and disconnects it from the broker. */
   revokeDevice(id: string): Promise<DeviceView>;
 
-  /** Assigns `name@version` to one device: a new signed, retained desired state. */
-  deploy(name: string, version: string, deviceId: string): Promise<DeploymentView>;
+  /**
+   * Assigns `name@version` to one device: a new signed, retained desired state that keeps the
+   * device's other models. `allowDowngrade` defaults to true when the version is below the one
+   * currently desired (an explicit rollback). Throws `EF_HUB_RELEASE_NOT_FOUND`,
+   * `EF_HUB_DESIRED_UNKNOWN_DEVICE`, `EF_HUB_DESIRED_REVOKED_DEVICE`.
+   */
+  deploy(
+    name: string,
+    version: string,
+    deviceId: string,
+    options?: { allowDowngrade?: boolean },
+  ): Promise<DeploymentView>;
 
-  /** Opens a stored blob by sha256, or undefined. */
+  /** Opens a stored blob by sha256, or undefined; a malformed sha256 is `EF_HUB_BLOB_INVALID_SHA`. */
   openBlob(sha256: string): Promise<BlobHandle | undefined>;
 
   /** Prometheus text exposition of the hub's metrics. */

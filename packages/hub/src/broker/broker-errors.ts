@@ -7,7 +7,7 @@ export const BROKER_ERROR_CODES = {
   EF_HUB_BROKER_LISTEN: 'The embedded MQTT broker could not listen on the requested address.',
   EF_HUB_BROKER_OPTIONS: 'The embedded MQTT broker was given invalid options.',
   EF_HUB_BROKER_SECRET_HASH:
-    'A stored device secret hash is malformed or uses unsupported scrypt parameters.',
+    'A stored device secret hash is not a Mosquitto $7$ PBKDF2-SHA512 hash, or its iteration count is out of bounds.',
 } as const satisfies Record<string, string>;
 
 export type BrokerErrorCode = keyof typeof BROKER_ERROR_CODES;

@@ -5,6 +5,20 @@
  * milliseconds since the Unix epoch. Every failure is a `StorageError` with a code.
  */
 import type { SeqRange } from '@edgefleet/protocol';
+import type {
+  BirthRecord,
+  DeathRecord,
+  DeploymentStatusRecord,
+  DriftSnapshot,
+  HealthSnapshot,
+  PresenceRecord,
+  StatusSinceQuery,
+  StoredTelemetry,
+  TelemetryEffect,
+  TelemetryQuery,
+} from './device-state-records.js';
+
+export type * from './device-state-records.js';
 
 /** A device's tags, e.g. `{ site: 'plant-a', hw: 'rpi5' }`. */
 export type DeviceTags = Record<string, string>;
@@ -77,6 +91,8 @@ export interface TelemetryItem {
   stream: string;
   payloadJson: string;
   receivedAt: number;
+  /** Derived state to update when this item is stored (not when it is a duplicate). */
+  effects?: readonly TelemetryEffect[];
 }
 
 /** The outcome of storing one telemetry message. */
@@ -173,6 +189,68 @@ export interface HubStore {
 
   /** Number of stored telemetry messages, of one device or of all. */
   telemetryCount(deviceId?: string): Promise<number>;
+
+  /**
+   * Lists stored telemetry of one device and stream received in `[since, until)`, oldest
+   * first (an index on device, stream and receive time serves it).
+   */
+  listTelemetry(query: TelemetryQuery): Promise<StoredTelemetry[]>;
+
+  /**
+   * The latest deployment status per `(device, model)` of the given devices (all models, or
+   * only `model`), ordered by device then model. "Latest" is the highest desired version,
+   * then the newest report time. Unknown ids are skipped.
+   */
+  latestDeployments(
+    deviceIds: readonly string[],
+    model?: string,
+  ): Promise<DeploymentStatusRecord[]>;
+
+  /**
+   * For each query, the newest status report of `model@version` from that device received at
+   * or after `since` (highest desired version, then newest device time); devices without one
+   * are left out. What a rollout engine polls to catch up on statuses.
+   */
+  latestStatusesSince(
+    model: string,
+    version: string,
+    queries: readonly StatusSinceQuery[],
+  ): Promise<DeploymentStatusRecord[]>;
+
+  /** Every stored status report of a device (of one execution when given), oldest first. */
+  deploymentHistory(deviceId: string, executionId?: string): Promise<DeploymentStatusRecord[]>;
+
+  /** The device's newest health record, or `undefined`. */
+  latestHealth(deviceId: string): Promise<HealthSnapshot | undefined>;
+
+  /** The device's newest drift window per model, ordered by model. */
+  latestDrift(deviceId: string): Promise<DriftSnapshot[]>;
+
+  /**
+   * Records a birth: the device is online with this boot, agent and models. A birth older (by
+   * device time) than the stored one is ignored and `false` returned. Throws
+   * `EF_HUB_STORE_UNKNOWN_DEVICE`.
+   */
+  recordBirth(deviceId: string, birth: BirthRecord): Promise<boolean>;
+
+  /**
+   * Records a death: the device is offline. Ignored (returns `false`) when older than the
+   * current birth, e.g. the will of a connection the device already replaced. Throws
+   * `EF_HUB_STORE_UNKNOWN_DEVICE`.
+   */
+  recordDeath(deviceId: string, death: DeathRecord): Promise<boolean>;
+
+  /** Marks one device offline (revocation); a no-op when it has no presence yet. */
+  markOffline(deviceId: string, at: number, reason: string): Promise<void>;
+
+  /** Marks every device offline (an embedded broker starts with no connection); returns how many. */
+  markAllOffline(at: number, reason: string): Promise<number>;
+
+  /** The device's presence, or `undefined` when it never sent a birth. */
+  getPresence(deviceId: string): Promise<PresenceRecord | undefined>;
+
+  /** Number of devices that are online and not revoked. */
+  countOnline(): Promise<number>;
 
   /** Closes the store; later calls throw `EF_HUB_STORE_CLOSED`. Closing twice is harmless. */
   close(): Promise<void>;

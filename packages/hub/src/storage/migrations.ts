@@ -57,6 +57,70 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Deployment status, presence, latest health/drift, and telemetry by stream and time.
+    version: 2,
+    sql: `
+      CREATE INDEX telemetry_by_stream ON telemetry(device_id, stream, received_at);
+      CREATE TABLE deployment_status (
+        id INTEGER PRIMARY KEY,
+        device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        execution_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        version TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        state TEXT NOT NULL,
+        desired_version INTEGER NOT NULL,
+        boot_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        error_code TEXT,
+        error_message TEXT,
+        progress_bytes INTEGER,
+        progress_total INTEGER
+      ) STRICT;
+      CREATE INDEX deployment_status_by_execution ON deployment_status(device_id, execution_id, ts);
+      CREATE INDEX deployment_status_by_model ON deployment_status(device_id, model, received_at);
+      CREATE TABLE deployment_latest (
+        device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        status_id INTEGER NOT NULL REFERENCES deployment_status(id),
+        desired_version INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        PRIMARY KEY (device_id, model)
+      ) STRICT;
+      CREATE TABLE device_presence (
+        device_id TEXT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+        online INTEGER NOT NULL,
+        boot_id TEXT,
+        agent_version TEXT,
+        arch TEXT,
+        platform TEXT,
+        models_json TEXT NOT NULL DEFAULT '[]',
+        birth_ts INTEGER,
+        connected_at INTEGER,
+        disconnected_at INTEGER,
+        disconnect_reason TEXT
+      ) STRICT;
+      CREATE INDEX device_presence_online ON device_presence(online) WHERE online = 1;
+      CREATE TABLE health_latest (
+        device_id TEXT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+        record_json TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        received_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE drift_latest (
+        device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        version TEXT NOT NULL,
+        record_json TEXT NOT NULL,
+        window_end INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (device_id, model)
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

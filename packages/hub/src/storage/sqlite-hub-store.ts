@@ -2,10 +2,37 @@
  * The default {@link HubStore}: one SQLite file through better-sqlite3, in WAL mode with
  * `synchronous=NORMAL` and foreign keys on. Every multi-row change runs in one transaction.
  */
-import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { compareSemver, isDeviceId, isSemver, mergeRanges } from '@edgefleet/protocol';
+import { compareSemver, mergeRanges } from '@edgefleet/protocol';
 import type { SeqRange } from '@edgefleet/protocol';
+import type {
+  BirthRecord,
+  DeathRecord,
+  DeploymentStatusRecord,
+  DriftSnapshot,
+  HealthSnapshot,
+  PresenceRecord,
+  StatusSinceQuery,
+  StoredTelemetry,
+  TelemetryQuery,
+} from './device-state-records.js';
+import {
+  applyEffects,
+  checkEffects,
+  latestStatuses,
+  queryTelemetry,
+  releaseStatusesSince,
+  writeBirth,
+  writeDeath,
+} from './device-state-sqlite.js';
+import {
+  prepareDeviceStateStatements,
+  toDrift,
+  toHealth,
+  toPresence,
+  toStatus,
+} from './device-state-statements.js';
+import type { DeviceStateStatements } from './device-state-statements.js';
 import type {
   DesiredEnvelope,
   DesiredStateRecord,
@@ -18,11 +45,22 @@ import type {
   ReleaseRecord,
   TelemetryItem,
 } from './hub-store.js';
-import { migrate } from './migrations.js';
 import { prepareStatements } from './statements.js';
 import type { DesiredRow, DeviceRow, ReleaseRow, Statements } from './statements.js';
-import { isSqliteIoError, sqliteCode, wrapSqliteError } from './sqlite-errors.js';
+import { wrapSqliteError } from './sqlite-errors.js';
+import { openDatabase } from './sqlite-open.js';
 import { StorageError } from './storage-errors.js';
+import {
+  argument,
+  checkCount,
+  checkDeviceId,
+  checkRecord,
+  checkRelease,
+  checkTags,
+  checkTelemetry,
+  checkTime,
+  unknownDevice,
+} from './store-arguments.js';
 
 /** Options of {@link SqliteHubStore.open}. */
 export interface SqliteHubStoreOptions {
@@ -33,87 +71,6 @@ export interface SqliteHubStoreOptions {
    * hub cannot fill the disk; writes beyond it fail with `EF_HUB_STORE_IO` (SQLITE_FULL).
    */
   maxPageCount?: number;
-}
-
-const TAG_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/;
-const MAX_TAG_VALUE = 256;
-const MAX_TAGS = 64;
-const SHA256 = /^[0-9a-f]{64}$/;
-const BOOT_ID = /^[A-Za-z0-9-]{1,64}$/;
-const STREAM = /^[A-Za-z0-9._-]{1,64}$/;
-
-function argument(message: string, details?: Record<string, unknown>): StorageError {
-  return new StorageError('EF_HUB_STORE_ARGUMENT', message, details);
-}
-
-function unknownDevice(id: string): StorageError {
-  return new StorageError('EF_HUB_STORE_UNKNOWN_DEVICE', `device ${id} is not enrolled`, {
-    deviceId: id,
-  });
-}
-
-function checkDeviceId(id: unknown): string {
-  if (!isDeviceId(id)) {
-    const shown = typeof id === 'string' ? JSON.stringify(id.slice(0, 80)) : typeof id;
-    throw argument(`device id ${shown} does not match ^[a-z0-9][a-z0-9._-]{0,63}$`);
-  }
-  return id;
-}
-
-function checkTime(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw argument(`${what} must be a non-negative integer of milliseconds since the epoch`);
-  }
-  return value;
-}
-
-function checkCount(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw argument(`${what} must be a non-negative safe integer`);
-  }
-  return value;
-}
-
-function checkTags(tags: unknown): DeviceTags {
-  if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) {
-    throw argument('tags must be an object of string keys and string values');
-  }
-  const entries = Object.entries(tags);
-  if (entries.length > MAX_TAGS) throw argument(`a device has at most ${MAX_TAGS} tags`);
-  const out: DeviceTags = {};
-  for (const [key, value] of entries) {
-    if (!TAG_KEY.test(key)) {
-      throw argument(`tag key ${JSON.stringify(key)} does not match ${TAG_KEY.source}`);
-    }
-    if (typeof value !== 'string' || value.length > MAX_TAG_VALUE || /[,\p{Cc}]/u.test(value)) {
-      throw argument(
-        `tag ${key} must be a string of at most ${MAX_TAG_VALUE} characters without commas or control characters`,
-      );
-    }
-    out[key] = value;
-  }
-  return out;
-}
-
-/** Callers pass parsed network input; a null or a non-object must be a coded error, not a TypeError. */
-function checkRecord(value: unknown, what: string): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw argument(`${what} must be an object`);
-  }
-}
-
-function checkTelemetry(item: TelemetryItem): void {
-  checkRecord(item, 'a telemetry item');
-  checkDeviceId(item.deviceId);
-  if (typeof item.bootId !== 'string' || !BOOT_ID.test(item.bootId)) {
-    throw argument(`boot id must match ${BOOT_ID.source}`);
-  }
-  checkCount(item.seq, 'seq');
-  if (typeof item.stream !== 'string' || !STREAM.test(item.stream)) {
-    throw argument(`telemetry stream must match ${STREAM.source}`);
-  }
-  if (typeof item.payloadJson !== 'string') throw argument('telemetry payload must be JSON text');
-  checkTime(item.receivedAt, 'receivedAt');
 }
 
 function toRelease(row: ReleaseRow): ReleaseRecord {
@@ -157,12 +114,14 @@ export class SqliteHubStore implements HubStore {
   readonly schemaVersion: number;
   #db: SqliteDatabase | undefined;
   readonly #st: Statements;
+  readonly #ds: DeviceStateStatements;
 
   private constructor(path: string, db: SqliteDatabase, schemaVersion: number) {
     this.path = path;
     this.#db = db;
     this.schemaVersion = schemaVersion;
     this.#st = prepareStatements(db);
+    this.#ds = prepareDeviceStateStatements(db);
   }
 
   /**
@@ -171,35 +130,8 @@ export class SqliteHubStore implements HubStore {
    * `EF_HUB_STORE_SCHEMA` when a newer hub wrote it.
    */
   static open(path: string, options: SqliteHubStoreOptions = {}): SqliteHubStore {
-    let db: SqliteDatabase | undefined;
-    try {
-      db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
-      if (path !== ':memory:') db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      if (options.maxPageCount !== undefined) {
-        db.pragma(`max_page_count = ${checkCount(options.maxPageCount, 'maxPageCount')}`);
-      }
-      const version = migrate(db);
-      return new SqliteHubStore(path, db, version);
-    } catch (err) {
-      try {
-        db?.close();
-      } catch {
-        // The open failure is the one to report.
-      }
-      if (err instanceof StorageError) throw err;
-      if (isSqliteIoError(err) || db === undefined) {
-        const message = err instanceof Error ? err.message : String(err);
-        throw new StorageError(
-          'EF_HUB_STORE_IO',
-          `cannot open hub database ${path}: ${message}`,
-          { path, sqliteCode: sqliteCode(err) },
-          { cause: err },
-        );
-      }
-      throw err;
-    }
+    const { db, version } = openDatabase(path, options);
+    return new SqliteHubStore(path, db, version);
   }
 
   /** The connection's journal mode, synchronous level and foreign-key switch, as SQLite reports them. */
@@ -329,32 +261,7 @@ export class SqliteHubStore implements HubStore {
 
   addRelease(release: NewRelease): Promise<ReleaseRecord> {
     return this.#run((db, st) => {
-      checkRecord(release, 'the release');
-      const { name, version, sha256, bytes, manifest } = release;
-      if (typeof name !== 'string' || name.length === 0 || name.length > 128) {
-        throw argument('release name must be a string of 1 to 128 characters');
-      }
-      if (!isSemver(version)) {
-        throw argument(`release version ${JSON.stringify(version)} is not SemVer 2.0.0`);
-      }
-      if (typeof sha256 !== 'string' || !SHA256.test(sha256)) {
-        throw argument('release sha256 must be 64 lowercase hex digits');
-      }
-      checkCount(bytes, 'bytes');
-      const publishedAt = checkTime(release.publishedAt, 'publishedAt');
-      let manifestJson: string | undefined;
-      try {
-        manifestJson = JSON.stringify(manifest);
-      } catch (err) {
-        throw new StorageError(
-          'EF_HUB_STORE_ARGUMENT',
-          'release manifest is not JSON-serializable',
-          undefined,
-          { cause: err },
-        );
-      }
-      if (manifestJson === undefined) throw argument('release manifest is not a JSON value');
-      const json = manifestJson;
+      const { name, version, sha256, bytes, json, publishedAt } = checkRelease(release);
       return db
         .transaction(() => {
           const same = st.releasesOf.all(name).find((r) => compareSemver(r.version, version) === 0);
@@ -469,7 +376,10 @@ export class SqliteHubStore implements HubStore {
   ingestTelemetryBatch(items: readonly TelemetryItem[]): Promise<IngestResult[]> {
     return this.#run((db, st) => {
       if (!Array.isArray(items)) throw argument('telemetry items must be an array');
-      for (const item of items) checkTelemetry(item);
+      for (const item of items) {
+        checkTelemetry(item);
+        checkEffects(item.effects);
+      }
       return db
         .transaction(() => {
           const known = new Set<string>();
@@ -488,7 +398,9 @@ export class SqliteHubStore implements HubStore {
               item.payloadJson,
               item.receivedAt,
             );
-            return changes === 1 ? 'stored' : 'duplicate';
+            if (changes !== 1) return 'duplicate';
+            applyEffects(this.#ds, item);
+            return 'stored';
           });
         })
         .immediate();
@@ -508,6 +420,88 @@ export class SqliteHubStore implements HubStore {
         deviceId === undefined ? st.countAll.get() : st.countOf.get(checkDeviceId(deviceId));
       return row?.n ?? 0;
     });
+  }
+
+  listTelemetry(query: TelemetryQuery): Promise<StoredTelemetry[]> {
+    return this.#run(() => queryTelemetry(this.#ds, query));
+  }
+
+  latestDeployments(
+    deviceIds: readonly string[],
+    model?: string,
+  ): Promise<DeploymentStatusRecord[]> {
+    return this.#run((db) => db.transaction(() => latestStatuses(this.#ds, deviceIds, model))());
+  }
+
+  latestStatusesSince(
+    model: string,
+    version: string,
+    queries: readonly StatusSinceQuery[],
+  ): Promise<DeploymentStatusRecord[]> {
+    return this.#run(() => releaseStatusesSince(this.#ds, model, version, queries));
+  }
+
+  deploymentHistory(deviceId: string, executionId?: string): Promise<DeploymentStatusRecord[]> {
+    return this.#run(() => {
+      const id = checkDeviceId(deviceId);
+      const rows =
+        executionId === undefined
+          ? this.#ds.historyOf.all(id)
+          : this.#ds.historyOfExecution.all(id, executionId);
+      return rows.map(toStatus);
+    });
+  }
+
+  latestHealth(deviceId: string): Promise<HealthSnapshot | undefined> {
+    return this.#run(() => {
+      const row = this.#ds.healthOf.get(checkDeviceId(deviceId));
+      return row === undefined ? undefined : toHealth(row);
+    });
+  }
+
+  latestDrift(deviceId: string): Promise<DriftSnapshot[]> {
+    return this.#run(() => this.#ds.driftOf.all(checkDeviceId(deviceId)).map(toDrift));
+  }
+
+  recordBirth(deviceId: string, birth: BirthRecord): Promise<boolean> {
+    return this.#run((db, st) =>
+      db
+        .transaction(() =>
+          writeBirth(this.#ds, (id) => this.#requireDevice(st, id), deviceId, birth),
+        )
+        .immediate(),
+    );
+  }
+
+  recordDeath(deviceId: string, death: DeathRecord): Promise<boolean> {
+    return this.#run((db, st) =>
+      db
+        .transaction(() =>
+          writeDeath(this.#ds, (id) => this.#requireDevice(st, id), deviceId, death),
+        )
+        .immediate(),
+    );
+  }
+
+  markOffline(deviceId: string, at: number, reason: string): Promise<void> {
+    return this.#run(() => {
+      this.#ds.offline.run(checkTime(at, 'at'), String(reason), checkDeviceId(deviceId));
+    });
+  }
+
+  markAllOffline(at: number, reason: string): Promise<number> {
+    return this.#run(() => this.#ds.allOffline.run(checkTime(at, 'at'), String(reason)).changes);
+  }
+
+  getPresence(deviceId: string): Promise<PresenceRecord | undefined> {
+    return this.#run(() => {
+      const row = this.#ds.presenceOf.get(checkDeviceId(deviceId));
+      return row === undefined ? undefined : toPresence(row);
+    });
+  }
+
+  countOnline(): Promise<number> {
+    return this.#run(() => this.#ds.countOnline.get()?.n ?? 0);
   }
 
   close(): Promise<void> {

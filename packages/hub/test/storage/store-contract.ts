@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isEdgefleetError } from '@edgefleet/protocol';
 import type { HubStore, NewDevice, NewRelease } from '../../src/index.js';
+import { describeDeviceStateContract } from './device-state-contract.js';
 
 /** A store under test; `reopen` (when the store is durable) closes it and opens the same data. */
 export interface StoreFixture {
@@ -331,6 +332,8 @@ export function describeHubStoreContract(
         expect(await store.ackRanges('d1', BOOT)).toEqual([[1, 2]]);
       });
     });
+
+    describeDeviceStateContract(() => store);
 
     it('refuses use after close', async () => {
       await store.close();

@@ -1,0 +1,71 @@
+/**
+ * The checks every device report passes before a handler acts on it: parsed by its protocol
+ * parser, addressed to the topic's own device, from an enrolled and unrevoked device, within
+ * the device's rate limit. Failures are counted and logged by reason, never thrown.
+ */
+import { EdgefleetError } from '@edgefleet/protocol';
+import type { RejectReason } from '../metrics/hub-metrics.js';
+import type { IngestContext } from './ingest-context.js';
+
+/** The reject reason for a protocol parser's error. */
+export function parseRejectReason(err: unknown): RejectReason {
+  if (!(err instanceof EdgefleetError)) return 'internal';
+  if (err.code === 'EF_PROTO_JSON') return 'json';
+  if (err.code === 'EF_PROTO_TOO_LARGE') return 'too-large';
+  return 'schema';
+}
+
+/**
+ * Parses `payload` with `parse`; undefined (counted and logged) when it does not parse.
+ *
+ * @example
+ * const batch = parseOrReject(ctx, 'press-07', payload, parseTelemetryBatch);
+ */
+export function parseOrReject<T>(
+  ctx: IngestContext,
+  deviceId: string,
+  payload: Buffer,
+  parse: (input: unknown) => T,
+): T | undefined {
+  try {
+    return parse(payload);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    ctx.rejects.reject(deviceId, parseRejectReason(err), detail);
+    return undefined;
+  }
+}
+
+/**
+ * True when the device named in the body is the topic's device, is enrolled and not revoked,
+ * and (when `rateLimited`) has a token left; otherwise counts the drop and returns false.
+ */
+export async function admitDevice(
+  ctx: IngestContext,
+  topicDeviceId: string,
+  bodyDeviceId: string,
+  rateLimited: boolean,
+): Promise<boolean> {
+  if (bodyDeviceId !== topicDeviceId) {
+    ctx.rejects.reject(
+      topicDeviceId,
+      'device-mismatch',
+      `message names device ${bodyDeviceId} on device ${topicDeviceId}'s topic`,
+    );
+    return false;
+  }
+  const admission = await ctx.gate.check(topicDeviceId);
+  if (admission !== 'ok') {
+    ctx.rejects.reject(
+      topicDeviceId,
+      admission,
+      `device ${topicDeviceId} is ${admission === 'revoked' ? 'revoked' : 'not enrolled'}`,
+    );
+    return false;
+  }
+  if (rateLimited && !ctx.limiter.take(topicDeviceId)) {
+    ctx.rejects.reject(topicDeviceId, 'rate-limited', 'device is over its message rate');
+    return false;
+  }
+  return true;
+}
