@@ -28,3 +28,5 @@ export { OutboxError, OUTBOX_ERROR_CODES } from './outbox/outbox-errors.js';
 export { ensureOutboxTables } from './outbox/outbox-tables.js';
 export { openAgentDb } from './state/agent-db.js';
 export type { AgentDb, AgentDbOptions } from './state/agent-db.js';
+export * from './inference/index.js';
+export * from './api/index.js';
