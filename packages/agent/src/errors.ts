@@ -1,5 +1,7 @@
 import { EdgefleetError } from '@edgefleet/protocol';
 import { API_ERROR_CODES } from './api/api-errors.js';
+import { CONVERGE_ERROR_CODES } from './converge/converge-errors.js';
+import { DOWNLOAD_ERROR_CODES } from './download/download-errors.js';
 import { INFERENCE_ERROR_CODES } from './inference/inference-errors.js';
 import { DRIFT_MONITOR_ERROR_CODES } from './drift/drift-monitor-errors.js';
 import { HEALTH_ERROR_CODES } from './health/health-errors.js';
@@ -16,6 +18,8 @@ export const AGENT_ERROR_CODES = {
   ...OUTBOX_ERROR_CODES,
   ...INFERENCE_ERROR_CODES,
   ...API_ERROR_CODES,
+  ...CONVERGE_ERROR_CODES,
+  ...DOWNLOAD_ERROR_CODES,
   EF_AGENT_OPTIONS: 'An agent option or setting is invalid; the message names the field.',
   EF_AGENT_CONFIG: 'The device provisioning file (device.json) is missing, unreadable or invalid.',
   EF_AGENT_STATE_DIR: 'The agent state directory cannot be created or written.',

@@ -30,3 +30,20 @@ export { openAgentDb } from './state/agent-db.js';
 export type { AgentDb, AgentDbOptions } from './state/agent-db.js';
 export * from './inference/index.js';
 export * from './api/index.js';
+export { Converger } from './converge/converger.js';
+export type { ConvergerStatus } from './converge/converger.js';
+export type { ConvergerOptions } from './converge/converger-options.js';
+export { ConvergeError, CONVERGE_ERROR_CODES } from './converge/converge-errors.js';
+export type { ConvergeErrorCode } from './converge/converge-errors.js';
+export type { ExecutionRecord, ExecutionStep } from './converge/execution-journal.js';
+export type { BundlePointer } from './converge/bundle-pointers.js';
+export type { RestoreResult } from './converge/restore-serving.js';
+export { BlobDownloader } from './download/blob-downloader.js';
+export { HttpRangeDownloader } from './download/http-range-downloader.js';
+export { DownloadError, DOWNLOAD_ERROR_CODES } from './download/download-errors.js';
+export type { DownloadErrorCode } from './download/download-errors.js';
+export type {
+  BundleDownloadRequest,
+  DownloadProgress,
+  DownloadResult,
+} from './download/download-types.js';

@@ -1,5 +1,5 @@
 /** The hub's structured JSON logs (pino), one logger per hub process. */
-import { pino } from 'pino';
+import { destination, pino } from 'pino';
 import type { Logger } from 'pino';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -19,9 +19,13 @@ export function isLogLevel(level: unknown): level is (typeof LEVELS)[number] {
  */
 export function createLogger(level: string | false = 'info'): Logger {
   if (level === false) return pino({ enabled: false });
-  return pino({
-    name: 'edgefleet-hub',
-    level: isLogLevel(level) ? level : 'info',
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  return pino(
+    {
+      name: 'edgefleet-hub',
+      level: isLogLevel(level) ? level : 'info',
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    // stderr: stdout stays clean for `--json` output and pipes.
+    destination(2),
+  );
 }
