@@ -47,3 +47,11 @@ export type {
   DownloadProgress,
   DownloadResult,
 } from './download/download-types.js';
+export { startAgent } from './agent/start-agent.js';
+export type { RunningAgent, StartAgentExtras } from './agent/start-agent.js';
+export { resolveAgentOptions } from './agent/agent-options.js';
+export type { AgentOptions, AgentOptionsInput } from './agent/agent-options.js';
+export { loadDeviceConfig } from './agent/load-device-config.js';
+export { readAgentStatus, STATUS_FILE } from './agent/status-snapshot.js';
+export type { AgentStatus, ReadAgentStatus } from './agent/status-snapshot.js';
+export { AGENT_VERSION } from './agent/agent-version.js';

@@ -5,6 +5,7 @@ import { CliError } from '../errors.js';
 import { DEFAULT_HUB_DATA_DIR } from '../hub-connection-options.js';
 import { oneOf, optionalString } from '../option-values.js';
 import { printResult } from '../output.js';
+import { processStopSignal } from '../stop-signal.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -163,18 +164,6 @@ export async function runHubStart(ctx: CommandContext, deps: HubStartDeps): Prom
 }
 
 /** The first SIGINT or SIGTERM; a second one gets Node's default (immediate exit). */
-function processStopSignal(): Promise<string> {
-  return new Promise((done) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      done(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
-
 export const hubStart: CommandSpec = {
   path: ['hub', 'start'],
   summary: 'Run the hub: HTTP API, MQTT broker, database and blob store in one process',
