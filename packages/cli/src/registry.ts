@@ -1,4 +1,6 @@
 import type { CommandSpec, GroupSpec } from './command.js';
+import { agentStart } from './commands/agent-start.js';
+import { agentStatus } from './commands/agent-status.js';
 import { bundleInspect } from './commands/bundle-inspect.js';
 import { bundleVerify } from './commands/bundle-verify.js';
 import { compileCommand } from './commands/compile.js';
@@ -39,6 +41,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   deviceTag,
   deviceRevoke,
   deployCommand,
+  agentStart,
+  agentStatus,
   version,
 ];
 
@@ -51,4 +55,5 @@ export const GROUPS: readonly GroupSpec[] = [
   },
   { name: 'release', summary: 'Publish bundles to the hub and look at its releases' },
   { name: 'device', summary: 'Enrol, list, tag and revoke devices on the hub' },
+  { name: 'agent', summary: 'Run the device agent and look at its state' },
 ];
