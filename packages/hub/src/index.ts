@@ -116,3 +116,16 @@ export {
   writeHubMosquittoConfig,
 } from './mosquitto/hub-mosquitto-config.js';
 export type { HubMosquittoConfigOptions } from './mosquitto/hub-mosquitto-config.js';
+export type {
+  CreateRolloutRequest,
+  RolloutEventView,
+  RolloutGateView,
+  RolloutProgressView,
+  RolloutReasonView,
+  RolloutView,
+  RolloutWaveView,
+} from './api/hub-api.js';
+export type { StartHubOptions } from './hub/start-hub.js';
+export { createRolloutPorts } from './hub/rollout-ports-adapter.js';
+export type { RolloutPortsDeps } from './hub/rollout-ports-adapter.js';
+export { StoreSignals } from './hub/rollout-signals.js';

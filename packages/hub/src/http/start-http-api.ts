@@ -17,6 +17,7 @@ import { blobRoutes } from './routes/blobs-routes.js';
 import { deploymentRoutes } from './routes/deployments-routes.js';
 import { deviceRoutes } from './routes/devices-routes.js';
 import { releaseRoutes } from './routes/releases-routes.js';
+import { rolloutRoutes } from './routes/rollouts-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
 
 export interface HttpApiOptions {
@@ -64,6 +65,7 @@ export function apiRoutes(): readonly RouteSpec[] {
     ...releaseRoutes,
     ...deviceRoutes,
     ...deploymentRoutes,
+    ...rolloutRoutes,
     ...blobRoutes,
   );
   return routes;

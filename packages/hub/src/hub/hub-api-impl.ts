@@ -11,16 +11,21 @@ import type { HubMetrics } from '../metrics/hub-metrics.js';
 import { refreshOnlineGauge } from '../presence/online-gauge.js';
 import { publishRelease, releaseView } from '../releases/publish-release.js';
 import { findRelease, listReleaseViews } from '../releases/release-queries.js';
+import { RolloutError } from '../rollouts/index.js';
+import type { RolloutEngine } from '../rollouts/index.js';
 import type { DeviceRecord, HubStore } from '../storage/hub-store.js';
 import { StorageError } from '../storage/storage-errors.js';
 import { buildDeviceView } from './device-view.js';
 import { HubStartError } from './hub-start-errors.js';
+import { eventView, progressView, rolloutOptionsInput, rolloutView } from './rollout-views.js';
 
 /** What the API needs. */
 export interface HubApiDeps {
   store: HubStore;
   blobs: BlobStore;
   desired: DesiredStateService;
+  /** The staged-rollout engine (started by the hub). */
+  rollouts: RolloutEngine;
   gate: DeviceGate;
   limiter: TokenBuckets;
   metrics: HubMetrics;
@@ -150,6 +155,54 @@ export function createHubApi(deps: HubApiDeps): HubApi {
     async deploy(name, version, deviceId, options) {
       open();
       return deps.desired.deploy(name, version, deviceId, options);
+    },
+    async createRollout(request) {
+      open();
+      const rollout = await deps.rollouts.create(rolloutOptionsInput(request));
+      deps.logger.info(
+        {
+          rolloutId: rollout.id,
+          release: `${rollout.options.release.name}@${rollout.options.release.version}`,
+        },
+        'rollout created',
+      );
+      return progressView(await deps.rollouts.status(rollout.id));
+    },
+    async listRollouts() {
+      open();
+      return (await deps.rollouts.list()).map(rolloutView);
+    },
+    async getRolloutStatus(id) {
+      open();
+      return progressView(await deps.rollouts.status(id));
+    },
+    async pauseRollout(id) {
+      open();
+      await deps.rollouts.pause(id);
+      return progressView(await deps.rollouts.status(id));
+    },
+    async resumeRollout(id) {
+      open();
+      await deps.rollouts.resume(id);
+      return progressView(await deps.rollouts.status(id));
+    },
+    async abortRollout(id) {
+      open();
+      await deps.rollouts.abort(id);
+      return progressView(await deps.rollouts.status(id));
+    },
+    async rollbackRollout(id) {
+      open();
+      await deps.rollouts.rollback(id);
+      return progressView(await deps.rollouts.status(id));
+    },
+    async rolloutEvents(id, afterId) {
+      open();
+      if (afterId !== undefined && (!Number.isSafeInteger(afterId) || afterId < 0)) {
+        throw new RolloutError('EF_HUB_ROLLOUT_OPTIONS', 'afterId must be a non-negative integer');
+      }
+      const events = await deps.rollouts.events(id, afterId === undefined ? {} : { afterId });
+      return events.map(eventView);
     },
     async openBlob(sha256) {
       open();

@@ -5,11 +5,7 @@
  * the statuses and telemetry the hub stored.
  */
 import type { DesiredStateService } from '../desired/desired-state-service.js';
-import type {
-  RolloutDeployerPort,
-  RolloutDevicesPort,
-  RolloutPorts,
-} from '../rollouts/index.js';
+import type { RolloutDeployerPort, RolloutDevicesPort, RolloutPorts } from '../rollouts/index.js';
 import type { HubStore } from '../storage/hub-store.js';
 import { StoreSignals } from './rollout-signals.js';
 import type { StoreSignalsOptions } from './rollout-signals.js';

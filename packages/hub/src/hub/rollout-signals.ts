@@ -17,6 +17,7 @@ import type {
   WindowQuery,
   WindowStats,
 } from '../rollouts/index.js';
+import { statusReport } from './status-forwarding.js';
 import { WindowAccumulator } from './window-accumulator.js';
 
 /** Options of {@link StoreSignals}. */
@@ -31,8 +32,7 @@ export interface StoreSignalsOptions {
   maxWindows?: number;
 }
 
-const STREAMS = ['health', 'inference', 'drift'] as const;
-type Stream = (typeof STREAMS)[number];
+type Stream = 'health' | 'inference' | 'drift';
 
 /** Rows are stored within this of their receive time; later than that they are not re-read. */
 export const SETTLE_MS = 60_000;
@@ -51,32 +51,6 @@ interface Window {
 }
 
 const rowKey = (row: StoredTelemetry) => `${row.bootId}\u0000${row.seq}`;
-
-function toReport(s: {
-  model: string;
-  version: string;
-  state: string;
-  ts: number;
-  desiredVersion: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-}): DeviceStatusReport {
-  return {
-    model: s.model,
-    version: s.version,
-    state: s.state as DeviceStatusReport['state'],
-    ts: s.ts,
-    desiredVersion: s.desiredVersion,
-    ...(s.errorCode === null
-      ? {}
-      : {
-          error: {
-            code: s.errorCode,
-            ...(s.errorMessage === null ? {} : { message: s.errorMessage }),
-          },
-        }),
-  };
-}
 
 /**
  * Deployment statuses and window statistics read from the hub store.
@@ -109,7 +83,7 @@ export class StoreSignals implements RolloutSignalsPort {
     const out = new Map<string, DeviceStatusReport>();
     if (queries.length === 0) return out;
     const rows = await this.#store.latestStatusesSince(release.name, release.version, queries);
-    for (const row of rows) out.set(row.deviceId, toReport(row));
+    for (const row of rows) out.set(row.deviceId, statusReport(row));
     return out;
   }
 

@@ -27,6 +27,8 @@ import { createHubMetrics } from '../metrics/hub-metrics.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import { LastSeenTracker } from '../presence/last-seen-tracker.js';
 import { refreshOnlineGauge } from '../presence/online-gauge.js';
+import { RolloutEngine, SqliteRolloutStore } from '../rollouts/index.js';
+import type { EngineSettings } from '../rollouts/index.js';
 import type { HubStore } from '../storage/hub-store.js';
 import { SqliteHubStore } from '../storage/sqlite-hub-store.js';
 import { authenticateDevice, HUB_BROKER_USERNAME } from './device-auth.js';
@@ -37,6 +39,9 @@ import { createHubApi } from './hub-api-impl.js';
 import { resolveHubOptions } from './hub-options.js';
 import type { HubOptions } from './hub-options.js';
 import { HubStartError } from './hub-start-errors.js';
+import { logRolloutEvent } from './rollout-log.js';
+import { createRolloutPorts } from './rollout-ports-adapter.js';
+import { forwardStoredStatuses } from './status-forwarding.js';
 
 /** A started hub. */
 export interface RunningHub {
@@ -58,8 +63,16 @@ export interface RunningHub {
   store: HubStore;
   /** Desired-state assignment (for a rollout engine). */
   desired: DesiredStateService;
+  /** The staged-rollout engine, started; every stored deployment status is fed to it. */
+  rollouts: RolloutEngine;
   /** Stops everything, flushing queued telemetry first. Idempotent. */
   close(): Promise<void>;
+}
+
+/** {@link startHub}'s options: the hub's, plus the rollout engine's timings (tests, benchmarks). */
+export interface StartHubOptions extends HubOptions {
+  /** Tick, gate, catch-up and baseline intervals of the rollout engine, in ms. */
+  rolloutEngine?: Partial<EngineSettings>;
 }
 
 /** Closes in reverse order, logging (not throwing) failures of individual parts. */
@@ -75,14 +88,16 @@ async function closeAll(steps: (() => Promise<void>)[], logger: Logger): Promise
 
 /**
  * Starts the hub. Throws `EF_HUB_OPTIONS`, `EF_HUB_PORT_IN_USE`, `EF_HUB_BROKER_CONNECT`,
- * `EF_HUB_KEYS_*`, `EF_HUB_STORE_*` or `EF_HUB_HTTP_START`, after closing what it started.
+ * `EF_HUB_KEYS_*`, `EF_HUB_STORE_*`, `EF_HUB_ROLLOUT_STORE_*` (the rollout tables),
+ * `EF_HUB_ROLLOUT_OPTIONS` (bad `rolloutEngine` timings) or `EF_HUB_HTTP_START`, after closing
+ * what it started.
  *
  * @example
  * const hub = await startHub({ dataDir: './hub-data', httpPort: 0, mqttPort: 0 });
  * const { provisioning } = await hub.api.enrollDevice('press-07', { site: 'a' });
  * await hub.close();
  */
-export async function startHub(input: HubOptions): Promise<RunningHub> {
+export async function startHub(input: StartHubOptions): Promise<RunningHub> {
   let options = resolveHubOptions(input);
   const logger = createLogger(options.logLevel);
   try {
@@ -151,11 +166,37 @@ export async function startHub(input: HubOptions): Promise<RunningHub> {
       metrics,
       logger,
     });
+    // A second connection to hub.db; closed after ingest has flushed what it forwards to it.
+    const rolloutStore = SqliteRolloutStore.open(join(options.dataDir, 'hub.db'));
+    steps.push(() => rolloutStore.close());
+    const rollouts = new RolloutEngine({
+      ...input.rolloutEngine,
+      store: rolloutStore,
+      ports: createRolloutPorts({ store, desired }),
+      onEvent: (event) => logRolloutEvent(logger, event),
+      onError: (err, rolloutId) => logger.error({ err, rolloutId }, 'rollout engine error'),
+    });
+    steps.push(() => rollouts.close());
+    // Every stored status reaches the engine; its failures are logged, never break ingest.
+    const ingestStore = forwardStoredStatuses(store, (deviceId, status) => {
+      rollouts
+        .onDeviceStatus(deviceId, status)
+        .catch((err: unknown) =>
+          logger.warn({ err, deviceId }, 'the rollout engine could not take a device status'),
+        );
+    });
     const ctx: IngestContext = {
       store,
       gate: new DeviceGate(store),
       limiter: new TokenBuckets(options.deviceRateLimit),
-      batcher: new IngestBatcher({ store, publish, metrics, rejects, lastSeen, logger }),
+      batcher: new IngestBatcher({
+        store: ingestStore,
+        publish,
+        metrics,
+        rejects,
+        lastSeen,
+        logger,
+      }),
       blobServer: new BlobServer({
         blobs,
         publish,
@@ -190,6 +231,8 @@ export async function startHub(input: HubOptions): Promise<RunningHub> {
     steps.push(() => ctx.blobServer.close());
     steps.push(() => client.close());
     steps.push(startDesiredRepublisher(desired, options.desiredTtlMs, logger));
+    // Resumes every running rollout where it was (a restart, even after SIGKILL).
+    await rollouts.start();
 
     let httpUrl = '';
     let publicHttpUrl = options.publicHttpUrl;
@@ -197,6 +240,7 @@ export async function startHub(input: HubOptions): Promise<RunningHub> {
       store,
       blobs,
       desired,
+      rollouts,
       gate: ctx.gate,
       limiter: ctx.limiter,
       metrics,
@@ -238,6 +282,7 @@ export async function startHub(input: HubOptions): Promise<RunningHub> {
       metrics,
       store,
       desired,
+      rollouts,
       close(): Promise<void> {
         closed = true;
         closing ??= closeAll(steps, logger).then(() => logger.info('hub stopped'));

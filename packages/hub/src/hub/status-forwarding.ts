@@ -16,7 +16,13 @@ import type {
 /** Receives one stored status; must not throw (it is called on the ingest path). */
 export type StoredStatusListener = (deviceId: string, status: DeviceStatusReport) => void;
 
-function toReport(s: NewDeploymentStatus): DeviceStatusReport {
+/**
+ * A stored status as the engine reads it.
+ *
+ * @example
+ * engine.onDeviceStatus(record.deviceId, statusReport(record));
+ */
+export function statusReport(s: NewDeploymentStatus): DeviceStatusReport {
   return {
     model: s.model,
     version: s.version,
@@ -47,7 +53,8 @@ export function forwardStoredStatuses(store: HubStore, listener: StoredStatusLis
     items.forEach((item, i) => {
       if (results[i] !== 'stored') return;
       for (const effect of item.effects ?? []) {
-        if (effect.kind === 'deployment-status') listener(item.deviceId, toReport(effect.status));
+        if (effect.kind === 'deployment-status')
+          listener(item.deviceId, statusReport(effect.status));
       }
     });
     return results;

@@ -33,7 +33,9 @@ function records(row: StoredTelemetry): Record<string, unknown>[] {
   try {
     const batch = JSON.parse(row.payloadJson) as { records?: unknown };
     return Array.isArray(batch.records)
-      ? batch.records.filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null)
+      ? batch.records.filter(
+          (r): r is Record<string, unknown> => typeof r === 'object' && r !== null,
+        )
       : [];
   } catch {
     // Stored rows were parsed at ingest; an unreadable one adds nothing.

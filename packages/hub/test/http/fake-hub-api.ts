@@ -10,12 +10,24 @@ import { EdgefleetError, compareSemver, isDeviceId } from '@edgefleet/protocol';
 import type { Manifest } from '@edgefleet/protocol';
 import type {
   BlobHandle,
+  CreateRolloutRequest,
   DeploymentView,
   DeviceProvisioning,
   DeviceView,
   HubApi,
   ReleaseView,
+  RolloutEventView,
+  RolloutProgressView,
+  RolloutView,
 } from '../../src/api/hub-api.js';
+import {
+  eventView,
+  progressView,
+  rolloutOptionsInput,
+  rolloutView,
+} from '../../src/hub/rollout-views.js';
+import { RolloutEngine } from '../../src/rollouts/index.js';
+import type { DeviceStatusReport, RolloutPorts, WindowStats } from '../../src/rollouts/index.js';
 import { StorageError } from '../../src/storage/storage-errors.js';
 
 const HEADER_PREFIX = 'FAKE-EFB ';
@@ -208,6 +220,10 @@ export class FakeHubApi implements HubApi {
   ): Promise<DeploymentView> {
     this.enter('deploy');
     this.lastDeployOptions = options;
+    return this.assign(name, version, deviceId);
+  }
+
+  private assign(name: string, version: string, deviceId: string): DeploymentView {
     const device = this.devices.get(deviceId);
     if (device === undefined) throw unknownDevice(deviceId);
     const release = this.releases.find((r) => r.name === name && r.version === version);
@@ -226,6 +242,128 @@ export class FakeHubApi implements HubApi {
     device.desired = { version: deployment.desiredVersion, expires: deployment.expires, models };
     this.deployments.push(deployment);
     return deployment;
+  }
+
+  /** Per `device@version`: what the engine's gates read for that device. */
+  readonly windowStats = new Map<string, WindowStats>();
+  private engine: RolloutEngine | undefined;
+  private rolloutIds = 0;
+
+  /**
+   * A real rollout engine on an in-memory store over this fake's devices and releases. It is
+   * not started: tests move it with {@link advanceRollouts} and {@link reportStatus}.
+   */
+  get rollouts(): RolloutEngine {
+    this.engine ??= RolloutEngine.open(':memory:', {
+      ports: this.rolloutPorts(),
+      newId: () => `ro-test${String(++this.rolloutIds).padStart(6, '0')}`,
+    });
+    return this.engine;
+  }
+
+  private rolloutPorts(): RolloutPorts {
+    return {
+      devices: {
+        list: async (selector) =>
+          [...this.devices.values()]
+            .filter((d) => Object.entries(selector).every(([k, v]) => d.tags[k] === v))
+            .map((d) => ({ id: d.id, revoked: d.revokedAt !== null })),
+        currentRelease: async (deviceId, model) => {
+          const m = this.devices.get(deviceId)?.desired?.models.find((x) => x.name === model);
+          return m === undefined ? null : { name: m.name, version: m.version };
+        },
+      },
+      deployer: {
+        hasRelease: async (r) =>
+          this.releases.some((x) => x.name === r.name && x.version === r.version),
+        assign: async (deviceId, r) => ({
+          desiredVersion: this.assign(r.name, r.version, deviceId).desiredVersion,
+        }),
+        unassign: async (deviceId, model) => {
+          const device = this.devices.get(deviceId);
+          if (device === undefined) throw unknownDevice(deviceId);
+          const models = (device.desired?.models ?? []).filter((m) => m.name !== model);
+          const version = ++this.desiredVersion;
+          device.desired = { version, expires: new Date().toISOString(), models };
+          return { desiredVersion: version };
+        },
+      },
+      signals: {
+        latestStatuses: async () => new Map(),
+        windowStats: async (queries) =>
+          queries.map((q) => this.windowStats.get(`${q.deviceId}@${q.version}`) ?? null),
+      },
+    };
+  }
+
+  /** One engine tick: notifies, judges waves, moves the rollouts. */
+  async advanceRollouts(): Promise<void> {
+    await this.rollouts.tick();
+  }
+
+  /** A device's deployment status, as the hub hands stored statuses to the engine. */
+  async reportStatus(
+    deviceId: string,
+    release: string,
+    state: DeviceStatusReport['state'],
+    errorCode?: string,
+  ): Promise<void> {
+    const [model = '', version = ''] = release.split('@');
+    await this.rollouts.onDeviceStatus(deviceId, {
+      model,
+      version,
+      state,
+      ts: Date.now(),
+      ...(errorCode === undefined ? {} : { error: { code: errorCode } }),
+    });
+  }
+
+  async createRollout(request: CreateRolloutRequest): Promise<RolloutProgressView> {
+    this.enter('createRollout');
+    const rollout = await this.rollouts.create(rolloutOptionsInput(request));
+    return progressView(await this.rollouts.status(rollout.id));
+  }
+
+  async listRollouts(): Promise<RolloutView[]> {
+    this.enter('listRollouts');
+    return (await this.rollouts.list()).map(rolloutView);
+  }
+
+  async getRolloutStatus(id: string): Promise<RolloutProgressView> {
+    this.enter('getRolloutStatus');
+    return progressView(await this.rollouts.status(id));
+  }
+
+  private async operate(
+    method: string,
+    id: string,
+    op: (id: string) => Promise<unknown>,
+  ): Promise<RolloutProgressView> {
+    this.enter(method);
+    await op(id);
+    return progressView(await this.rollouts.status(id));
+  }
+
+  pauseRollout(id: string): Promise<RolloutProgressView> {
+    return this.operate('pauseRollout', id, (x) => this.rollouts.pause(x));
+  }
+
+  resumeRollout(id: string): Promise<RolloutProgressView> {
+    return this.operate('resumeRollout', id, (x) => this.rollouts.resume(x));
+  }
+
+  abortRollout(id: string): Promise<RolloutProgressView> {
+    return this.operate('abortRollout', id, (x) => this.rollouts.abort(x));
+  }
+
+  rollbackRollout(id: string): Promise<RolloutProgressView> {
+    return this.operate('rollbackRollout', id, (x) => this.rollouts.rollback(x));
+  }
+
+  async rolloutEvents(id: string, afterId?: number): Promise<RolloutEventView[]> {
+    this.enter('rolloutEvents');
+    const events = await this.rollouts.events(id, afterId === undefined ? {} : { afterId });
+    return events.map(eventView);
   }
 
   async openBlob(sha256: string): Promise<BlobHandle | undefined> {

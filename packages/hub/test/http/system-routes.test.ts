@@ -28,6 +28,14 @@ const EXPECTED = [
   'post /v1/deployments',
   'get /v1/blobs/{sha256}',
   'head /v1/blobs/{sha256}',
+  'post /v1/rollouts',
+  'get /v1/rollouts',
+  'get /v1/rollouts/{id}',
+  'get /v1/rollouts/{id}/events',
+  'post /v1/rollouts/{id}/pause',
+  'post /v1/rollouts/{id}/resume',
+  'post /v1/rollouts/{id}/abort',
+  'post /v1/rollouts/{id}/rollback',
 ];
 
 interface Doc {
