@@ -34,7 +34,7 @@ describe('npm run demo', () => {
       let err = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
       child.on('error', reject);
       child.on('close', (c) => {
         clearTimeout(timer);
@@ -46,5 +46,8 @@ describe('npm run demo', () => {
     expect(stdout).toContain('Summary: every check came out right');
     expect(stdout).not.toContain('FAIL');
     expect(stdout).toMatch(/site B .* 12\/12 windows drifted/);
-  }, 150_000);
+    expect(stdout).toMatch(/rollout ro-\S+ completed: every wave passed its gates/);
+    expect(stdout).toMatch(/rollout ro-\S+ stopped in wave 1/);
+    expect(stdout).toContain('all 48 devices serve v1 again');
+  }, 260_000);
 });

@@ -1,12 +1,13 @@
-// `npm run demo`: the README's main job. Today it runs what is built: keys and keyring, compiling
-// the fixture model into a signed bundle, verifying it, the trust model's refusals and root
-// rotation, and a device serving the bundle offline with drift windows. The fleet rollout joins
-// it as the hub and agent land.
+// `npm run demo`: the README's main job. Keys and keyring, compiling the fixture model into a
+// signed bundle, verifying it, the trust model's refusals and root rotation, a device serving
+// the bundle offline with drift windows; then the fleet: a hub, 48 simulated devices in 3 sites,
+// v1 rolled out in waves, and a v2 that the devices' drift reports stop and roll back.
 import { mkdir, rm } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileBundle } from './compile-bundle.js';
 import { deviceInference } from './device-inference.js';
+import { fleetRollout } from './fleet-rollout.js';
 import { Narrator } from './narrate.js';
 import { createKeys, trustWalkthrough } from './trust-walkthrough.js';
 
@@ -18,7 +19,7 @@ const work =
     '.');
 const n = new Narrator();
 console.log(
-  'edgefleet demo: keys, a compiled and signed model bundle, the trust model, a device offline',
+  'edgefleet demo: keys, a signed model bundle, the trust model, a device offline, a fleet rollout',
 );
 console.log(`working directory: ${work}`);
 await rm(work, { recursive: true, force: true });
@@ -28,6 +29,7 @@ await createKeys(n, work);
 const bundle = await compileBundle(n, work);
 await trustWalkthrough(n, work, bundle.sha256);
 await deviceInference(n, work, bundle.path);
+await fleetRollout(n, work, bundle.path);
 
 console.log(
   `\nSummary: ${n.failed === 0 ? 'every check came out right' : `${n.failed} check(s) FAILED`} in ${n.elapsedSeconds()} s.`,

@@ -55,3 +55,4 @@ export { loadDeviceConfig } from './agent/load-device-config.js';
 export { readAgentStatus, STATUS_FILE } from './agent/status-snapshot.js';
 export type { AgentStatus, ReadAgentStatus } from './agent/status-snapshot.js';
 export { AGENT_VERSION } from './agent/agent-version.js';
+export type { InstallHooks } from './converge/installer.js';

@@ -1,9 +1,11 @@
 import { EdgefleetError } from '@edgefleet/protocol';
 import { HUB_CLIENT_ERROR_CODES } from './hub-client-errors.js';
+import { SIM_ERROR_CODES } from './sim/sim-errors.js';
 
 /** The CLI's own error codes and what each means. `docs/errors.md` lists the same. */
 export const CLI_ERROR_CODES = {
   ...HUB_CLIENT_ERROR_CODES,
+  ...SIM_ERROR_CODES,
   EF_CLI_USAGE:
     'The command line is wrong: unknown command or option, or a missing or invalid value.',
   EF_CLI_FILE_READ: 'A file named on the command line could not be read.',

@@ -19,6 +19,14 @@ import { keysRotate } from './commands/keys-rotate.js';
 import { releaseList } from './commands/release-list.js';
 import { releasePublish } from './commands/release-publish.js';
 import { releaseShow } from './commands/release-show.js';
+import { rolloutAbort } from './commands/rollout-abort.js';
+import { rolloutCreate } from './commands/rollout-create.js';
+import { rolloutList } from './commands/rollout-list.js';
+import { rolloutPause } from './commands/rollout-pause.js';
+import { rolloutResume } from './commands/rollout-resume.js';
+import { rolloutRollback } from './commands/rollout-rollback.js';
+import { rolloutStatus } from './commands/rollout-status.js';
+import { simCommand } from './commands/sim.js';
 import { version } from './commands/version.js';
 
 /** Every command, in the order `edgefleet --help` lists them. */
@@ -41,8 +49,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   deviceTag,
   deviceRevoke,
   deployCommand,
+  rolloutCreate,
+  rolloutStatus,
+  rolloutList,
+  rolloutPause,
+  rolloutResume,
+  rolloutAbort,
+  rolloutRollback,
   agentStart,
   agentStatus,
+  simCommand,
   version,
 ];
 
@@ -55,5 +71,10 @@ export const GROUPS: readonly GroupSpec[] = [
   },
   { name: 'release', summary: 'Publish bundles to the hub and look at its releases' },
   { name: 'device', summary: 'Enrol, list, tag and revoke devices on the hub' },
+  {
+    name: 'rollout',
+    summary:
+      'Roll releases out to devices in waves gated on their health, watch them, pause, abort or roll back',
+  },
   { name: 'agent', summary: 'Run the device agent and look at its state' },
 ];

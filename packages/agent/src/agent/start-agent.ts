@@ -20,6 +20,7 @@ import type { AgentStatus } from './status-snapshot.js';
 import { startLocalApi } from '../api/local-api.js';
 import type { LocalApi } from '../api/local-api.js';
 import { Converger } from '../converge/converger.js';
+import type { InstallHooks } from '../converge/installer.js';
 import { DriftMonitor } from '../drift/drift-monitor.js';
 import { AgentError } from '../errors.js';
 import { HealthReporter, modelsFromHost } from '../health/health-reporter.js';
@@ -56,8 +57,14 @@ export interface RunningAgent {
 export interface StartAgentExtras {
   /** A logger; default pino JSON on stderr at `options.logLevel`. */
   logger?: Logger;
-  /** Model host options (e.g. `workers: 1` for many agents in one process). */
+  /**
+   * Model host options: `workers: 1`, or `pool` (a `createWorkerPool()` shared by many agents
+   * in one process), or the simulation knob `simulatedLatencyMs`. The agent sets `onPrediction`
+   * and `onCrash` itself.
+   */
   modelHost?: ModelHostOptions;
+  /** Install step hooks for fault injection (the converger's `hooks`; see `InstallHooks`). */
+  convergerHooks?: InstallHooks;
 }
 
 function createAgentLogger(options: AgentOptions): Logger {
@@ -172,6 +179,7 @@ export async function startAgent(
       },
       probation: options.probation,
       logger,
+      ...(extras.convergerHooks === undefined ? {} : { hooks: extras.convergerHooks }),
     });
     const restored = await converger.start();
     steps.push(() => converger.stop());

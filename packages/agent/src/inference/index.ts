@@ -1,4 +1,6 @@
 export { createModelHost } from './model-host.js';
+export { createWorkerPool } from './shared-pool.js';
+export type { InferencePool, SharedPoolStats, WorkerPoolSettings } from './shared-pool.js';
 export { INFERENCE_ERROR_CODES, InferenceError } from './inference-errors.js';
 export type { InferenceErrorCode } from './inference-errors.js';
 export type { InstalledBundle, ModelHost, ModelStats, PreparedModel } from './model-host-api.js';

@@ -6,6 +6,7 @@ import type { OutputTensor, PreprocessedTensor } from '@edgefleet/runtime';
 import type { ModelHostStats } from './model-counters.js';
 import type { ModelHost, PreparedModel } from './model-host-api.js';
 import type { Prediction, PredictResult } from './predict-result.js';
+import type { InferencePool } from './shared-pool.js';
 
 /** One answered prediction, for the drift monitor. Built only when a listener is set. */
 export interface PredictionEvent {
@@ -21,6 +22,13 @@ export interface PredictionEvent {
 }
 
 export interface ModelHostOptions {
+  /**
+   * A worker pool shared with other hosts (`createWorkerPool`), for many agents in one
+   * process; default a pool of the host's own, closed with it. A host on a shared pool takes
+   * none of the pool options below (workers ... workerResourceLimits) and leaves the pool open
+   * when it closes.
+   */
+  pool?: InferencePool;
   /** Worker threads; default min(2, available cores). */
   workers?: number;
   /** Requests waiting or running across the pool before EF_AGENT_BUSY; default 256 per worker. */
@@ -43,6 +51,14 @@ export interface ModelHostOptions {
   /** Largest accepted image (width x height); default the runtime's 25 MP. */
   limitInputPixels?: number;
   /**
+   * Simulation knob (fleet simulator, tests), not for real devices: every answered prediction
+   * is held this many ms more before it resolves, and the wait counts in its latency (the
+   * stats and the health report), as on a slow device. A function gives the delay per serving
+   * model (e.g. only one version is slow); a value it returns outside 0..60000 counts as 0.
+   * Default 0.
+   */
+  simulatedLatencyMs?: number | ((model: { name: string; version: string }) => number);
+  /**
    * Called after each successful prediction, on the event loop: keep it cheap. A listener
    * that throws is ignored (it must not fail the request).
    */
@@ -59,7 +75,7 @@ export interface ServingModel {
   state: 'serving';
 }
 
-/** The pool's own figures, for health reports. */
+/** The pool's own figures, for health reports (a shared pool's count every host's requests). */
 export interface PoolStats {
   workers: number;
   /** Requests waiting for a worker or running. */

@@ -3,7 +3,6 @@
  * by their smoke tests and swapped in without a gap; predictions run on the version that was
  * serving when they arrived.
  */
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -11,15 +10,16 @@ import { isEdgefleetError } from '@edgefleet/protocol';
 import type { OutputTensor } from '@edgefleet/runtime';
 
 import { InferenceError } from './inference-errors.js';
+import { intOption, latencyKnob } from './inference-options.js';
 import { ModelCounters } from './model-counters.js';
 import type { InstalledBundle, PreparedModel } from './model-host-api.js';
 import type { LocalModelHost, ModelHostOptions, PredictionEvent } from './model-host-types.js';
 import { preparePredictInput } from './predict-request.js';
 import { readOutputs, type PredictResult } from './predict-result.js';
+import { poolForHost } from './shared-pool.js';
 import { runSmokeTests } from './smoke-tests.js';
-import { resolveWorkerEntry } from './worker-entry.js';
 import type { SessionKey } from './worker-messages.js';
-import { WorkerPool, type SessionInfo } from './worker-pool.js';
+import type { SessionInfo } from './worker-pool.js';
 
 interface ServingEntry {
   bundle: InstalledBundle;
@@ -34,40 +34,34 @@ interface ServingEntry {
 const CALLER_FAULT = /^EF_(AGENT_REQUEST|RUNTIME_(INPUT|FEATURE|FEED|IMAGE))_/;
 
 /**
- * Starts the worker pool and returns the host.
+ * Starts the host on its own worker pool, or on a shared one (`options.pool`, see
+ * `createWorkerPool`), and returns it.
  *
- * @throws InferenceError EF_AGENT_HOST_OPTIONS, EF_AGENT_WORKER_START
+ * @throws InferenceError EF_AGENT_HOST_OPTIONS, EF_AGENT_WORKER_START, EF_AGENT_HOST_CLOSED
+ *   (a closed shared pool)
  * @example
  * const host = await createModelHost({ workers: 2 });
  * await host.activate(await host.prepare(installed));
  * const { predictions } = await host.predict('pm', { inputs: [[1, 0, 0, 300, 310, 1500, 40, 10]] });
  */
 export async function createModelHost(options: ModelHostOptions = {}): Promise<LocalModelHost> {
-  const workers = option(options.workers, Math.min(2, availableParallelism()), 'workers', 64);
-  const queueLimit = option(options.queueLimit, 256 * workers, 'queueLimit', 1_000_000);
-  const intraOpThreads = option(options.intraOpThreads, 1, 'intraOpThreads', 1024);
-  const maxRows = option(options.maxRows, 1024, 'maxRows', 1_000_000);
+  const maxRows = intOption(options.maxRows, 1024, 'maxRows', 1_000_000);
+  const extraLatency = latencyKnob(options.simulatedLatencyMs);
+  const pool = await poolForHost(options);
+  const ownsPool = options.pool === undefined;
 
   const serving = new Map<string, ServingEntry>();
   const refs = new Map<SessionKey, { count: number; info: SessionInfo }>();
   const prepared = new Map<PreparedModel, SessionKey>();
   let closed = false;
 
-  const pool = await WorkerPool.start({
-    workers,
-    queueLimit,
-    intraOpThreads,
-    batching: options.batching !== false,
-    resourceLimits: options.workerResourceLimits,
-    entry: resolveWorkerEntry(import.meta.url),
-    onCrash: (keys, reason) => {
-      const names = [...serving.values()].filter((e) => keys.includes(e.key));
-      for (const entry of names) entry.counters.crashed();
-      options.onCrash?.(
-        names.map((e) => e.bundle.name),
-        reason,
-      );
-    },
+  const owner = pool.attach((keys, reason) => {
+    const names = [...serving.values()].filter((e) => keys.includes(e.key));
+    for (const entry of names) entry.counters.crashed();
+    options.onCrash?.(
+      names.map((e) => e.bundle.name),
+      reason,
+    );
   });
 
   // Lifecycle calls run one at a time, so two prepares of one bundle share one load and the
@@ -103,9 +97,14 @@ export async function createModelHost(options: ModelHostOptions = {}): Promise<L
     const path = join(bundle.dir, bundle.manifest.model.file);
     let info: SessionInfo;
     try {
-      info = await pool.load(key, path);
+      info = await pool.acquire(key, path);
     } catch (err) {
       throw asCoded(err, 'EF_AGENT_MODEL_LOAD', `cannot load ${bundle.name} ${bundle.version}`);
+    }
+    if (closed) {
+      // Closed while loading: the hold would outlive the host on a shared pool.
+      await pool.release(key);
+      throw new InferenceError('EF_AGENT_HOST_CLOSED', 'the model host is closed');
     }
     refs.set(key, { count: 1, info });
     const mismatch = ioMismatch(bundle, info);
@@ -136,7 +135,7 @@ export async function createModelHost(options: ModelHostOptions = {}): Promise<L
             await runSmokeTests(
               bundle.manifest.smokeTests,
               info.inputs,
-              (feeds) => pool.runOn(slot, key, feeds),
+              (feeds) => pool.runOn(slot, key, feeds, owner),
               where,
             ).catch((err: unknown) => {
               throw asCoded(
@@ -206,12 +205,10 @@ export async function createModelHost(options: ModelHostOptions = {}): Promise<L
 
     stats: (name) => serving.get(name)?.counters.snapshot(),
     crashes: (name) => serving.get(name)?.counters.crashes ?? 0,
-    poolStats: () => ({
-      workers,
-      outstanding: pool.outstanding,
-      queueLimit,
-      crashes: pool.crashes,
-    }),
+    poolStats: () => {
+      const { workers, outstanding, queueLimit, crashes } = pool.stats();
+      return { workers, outstanding, queueLimit, crashes };
+    },
     killWorker: (slot, how) => pool.killWorker(slot, how),
 
     async predict(name, request) {
@@ -239,10 +236,14 @@ export async function createModelHost(options: ModelHostOptions = {}): Promise<L
     async close() {
       if (closed) return;
       closed = true;
+      pool.detach(owner);
+      const held = [...refs.keys()];
       serving.clear();
       prepared.clear();
       refs.clear();
-      await pool.close();
+      if (ownsPool) await pool.close();
+      // On a shared pool, requests in flight finish: each worker runs a release after them.
+      else await Promise.all(held.map((key) => pool.release(key)));
     },
   };
 
@@ -269,9 +270,12 @@ export async function createModelHost(options: ModelHostOptions = {}): Promise<L
       outputs = await pool.run(
         entry.key,
         { [manifest.preprocess.input]: input.tensor },
-        { transfer: listener === undefined },
+        { transfer: listener === undefined, owner },
       );
       result = readOutputs(manifest, outputs);
+      // A simulated slow device: the delay counts in the latency it reports.
+      const extraMs = extraLatency(bundle);
+      if (extraMs > 0) await new Promise((r) => setTimeout(r, extraMs));
     } catch (err) {
       const code = isEdgefleetError(err) ? err.code : '';
       counters.record(performance.now() - started, CALLER_FAULT.test(code) ? 'rejected' : 'error');
@@ -350,18 +354,4 @@ function asCoded(
   return new InferenceError(code, `${what}: ${message}`, cause === undefined ? {} : { cause }, {
     cause: err,
   });
-}
-
-function option(value: number | undefined, fallback: number, name: string, max: number): number {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < 1 || v > max) {
-    throw new InferenceError(
-      'EF_AGENT_HOST_OPTIONS',
-      `${name} must be an integer in 1..${max}, got ${String(value)}`,
-      {
-        [name]: value,
-      },
-    );
-  }
-  return v;
 }

@@ -9,7 +9,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { FeedTensor, ModelValueInfo, OutputTensor } from '@edgefleet/runtime';
 
 import { InferenceError } from './inference-errors.js';
-import { PoolWorker, type PoolWorkerExit } from './pool-worker.js';
+import { PoolWorker, type CrashedRun, type PoolWorkerExit } from './pool-worker.js';
 import type { WorkerEntry } from './worker-entry.js';
 import type { LoadedReply, RunReply, SessionKey } from './worker-messages.js';
 
@@ -23,8 +23,8 @@ export interface WorkerPoolOptions {
   /** V8 heap limits of each worker (a small young generation trims idle memory). */
   resourceLimits?: ResourceLimits | undefined;
   entry: WorkerEntry;
-  /** Called when a worker dies unexpectedly, with the sessions of the runs it held. */
-  onCrash?: (runKeys: SessionKey[], reason: string) => void;
+  /** Called when a worker dies unexpectedly, with the runs it held (session and owner). */
+  onCrash?: (runs: CrashedRun[], reason: string) => void;
 }
 
 /** A loaded session's declared inputs and outputs, as onnxruntime reports them. */
@@ -35,6 +35,7 @@ export interface SessionInfo {
 
 interface WaitingRun {
   key: SessionKey;
+  owner: number | undefined;
   feeds: Record<string, FeedTensor>;
   transfer: boolean;
   resolve: (outputs: Record<string, OutputTensor>) => void;
@@ -142,7 +143,7 @@ export class WorkerPool {
   run(
     key: SessionKey,
     feeds: Record<string, FeedTensor>,
-    options: { transfer?: boolean } = {},
+    options: { transfer?: boolean; owner?: number } = {},
   ): Promise<Record<string, OutputTensor>> {
     if (this.#closed) return Promise.reject(closedError());
     if (this.outstanding >= this.#options.queueLimit) {
@@ -155,7 +156,14 @@ export class WorkerPool {
       );
     }
     return new Promise((resolve, reject) => {
-      this.#dispatch({ key, feeds, transfer: options.transfer === true, resolve, reject });
+      this.#dispatch({
+        key,
+        owner: options.owner,
+        feeds,
+        transfer: options.transfer === true,
+        resolve,
+        reject,
+      });
     });
   }
 
@@ -164,6 +172,7 @@ export class WorkerPool {
     slot: number,
     key: SessionKey,
     feeds: Record<string, FeedTensor>,
+    owner?: number,
   ): Promise<Record<string, OutputTensor>> {
     this.#assertOpen();
     const worker = this.#workers[slot];
@@ -172,7 +181,7 @@ export class WorkerPool {
         slot,
       });
     }
-    return ((await worker.send({ type: 'run', key, feeds })) as RunReply).outputs;
+    return ((await worker.send({ type: 'run', key, feeds }, { owner })) as RunReply).outputs;
   }
 
   /** Test hook: makes worker `slot` die as a crash would (`exit`: after the jobs sent before). */
@@ -219,7 +228,10 @@ export class WorkerPool {
     }
     const worker = best;
     worker
-      .send({ type: 'run', key: run.key, feeds: run.feeds }, { transfer: run.transfer })
+      .send(
+        { type: 'run', key: run.key, feeds: run.feeds },
+        { transfer: run.transfer, owner: run.owner },
+      )
       .then((reply) => {
         this.#consecutiveCrashes[worker.slot] = 0;
         run.resolve((reply as RunReply).outputs);
@@ -253,7 +265,7 @@ export class WorkerPool {
     this.#crashes++;
     const slot = exit.worker.slot;
     const crashes = ++this.#consecutiveCrashes[slot]!;
-    this.#options.onCrash?.(exit.runKeys, exit.reason);
+    this.#options.onCrash?.(exit.runs, exit.reason);
     const delay = RESTART_BACKOFF_MS[Math.min(crashes - 1, RESTART_BACKOFF_MS.length - 1)]!;
     const timer = setTimeout(() => {
       this.#restartTimers.delete(timer);
