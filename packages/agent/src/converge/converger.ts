@@ -331,7 +331,14 @@ export class Converger {
       .find((e) => e.model === model.name && e.sha256 === model.sha256);
     if (adopted) return adopted;
     const pointer = await this.pointers.read(model.name).catch(() => undefined);
-    if (pointer?.sha256 === model.sha256) return undefined; // already serving it
+    if (pointer?.sha256 === model.sha256) {
+      // Already serving it (e.g. a rollback to the bundle a failed install never replaced): say
+      // so once, so the hub sees this device converged on this desired version.
+      const opened = this.journal.open(version, model);
+      const done = this.journal.setStep(opened.executionId, 'healthy', {}, 'already serving it');
+      this.reporter.report(done, 'healthy');
+      return undefined;
+    }
     return this.journal.open(version, model);
   }
 
