@@ -1,30 +1,40 @@
 /**
- * Cold start and idle memory of the agent's inference in a fresh process: what a device pays
- * after a reboot, without the bench's own modules, data and warm caches.
+ * Cold start and idle memory of the agent's inference alone (model host, local HTTP API, one
+ * model) in a fresh process: what the serving path costs without the rest of the daemon
+ * (MQTT link, outbox, converger, drift, health), and without the bench's own modules, data and
+ * warm caches. The whole daemon is measured by agent-daemon-process.ts.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 
-import type { InstalledBundle } from '../../packages/agent/src/inference/index.js';
+import type {
+  InstalledBundle,
+  ModelHostOptions,
+} from '../../packages/agent/src/inference/index.js';
+import { resolveChildMode, type ChildMode } from './agent-built-dist.js';
+import { IDLE_SECONDS } from './agent-daemon-process.js';
 
 export interface FreshProcessFigures {
   /** From process start to the first prediction answered over HTTP. */
   coldStartMs: number;
-  /** RSS with the host (default workers), the HTTP API and one model loaded, idle after use. */
+  /** RSS right after 2,000 predictions. */
+  busyRssMb: number;
+  /** RSS after idling (median of the last 5 one-second samples), no forced GC. */
   idleRssMb: number;
-  /** 'built JS (packages/agent/dist)' or 'TypeScript source through tsx'. */
-  childMode: string;
+  /** Inference worker threads of the host. */
+  workers: number;
+  mode: ChildMode;
 }
 
 const AGENT = new URL('../../packages/agent/', import.meta.url);
 
 // The child: starts like an agent (host, model, API), answers one HTTP prediction, then serves
-// a little, lets garbage be collected and reports. Plain JS so that built mode needs no tsx.
+// 2,000 predictions, idles and reports. Plain JS so that built mode needs no tsx.
 const CHILD = `
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -32,7 +42,7 @@ const { createModelHost } = await import(process.env.EF_HOST_MODULE);
 const { startLocalApi } = await import(process.env.EF_API_MODULE);
 const bundle = JSON.parse(readFileSync(process.env.EF_BUNDLE_JSON, 'utf8'));
 const row = JSON.parse(process.env.EF_ROW);
-const host = await createModelHost();
+const host = await createModelHost(JSON.parse(process.env.EF_HOST_OPTIONS));
 await host.activate(await host.prepare(bundle));
 const api = await startLocalApi({ host, port: 0 });
 const body = JSON.stringify({ inputs: [row] });
@@ -46,17 +56,24 @@ const status = await new Promise((resolve, reject) => {
 if (status !== 200) throw new Error('first prediction answered ' + status);
 const coldStartMs = performance.now();
 for (let i = 0; i < 2000; i++) await host.predict(bundle.name, { inputs: [row] });
-for (let i = 0; i < 3; i++) { globalThis.gc?.(); await new Promise((r) => setTimeout(r, 300)); }
-const idleRssMb = process.memoryUsage().rss / (1024 * 1024);
+const rssMb = () => process.memoryUsage().rss / (1024 * 1024);
+const busyRssMb = rssMb();
+const samples = [];
+for (let s = 0; s < Number(process.env.EF_IDLE_SECONDS); s++) {
+  await new Promise((r) => setTimeout(r, 1000));
+  samples.push(rssMb());
+}
+const idleRssMb = samples.slice(-5).sort((a, b) => a - b)[Math.floor(Math.min(5, samples.length) / 2)];
+const workers = host.poolStats().workers;
 await api.close();
 await host.close();
-process.stdout.write(JSON.stringify({ coldStartMs, idleRssMb }) + '\\n');
+process.stdout.write(JSON.stringify({ coldStartMs, busyRssMb, idleRssMb, workers }) + '\\n');
 `;
 
 /**
- * Runs the child once and returns its figures. 'auto' uses the built package when
- * `packages/agent/dist` is at least as new as the inference and API sources, else the sources
- * through tsx (which adds its own start-up time and memory).
+ * Runs the child once and returns its figures. 'auto' uses the built packages when their dist
+ * is present, else the sources through tsx. Idle RSS is read after `idleSeconds` (default {@link IDLE_SECONDS})
+ * without requests, the time V8's memory reducer needs to shrink the heaps.
  *
  * @example
  * const { coldStartMs, idleRssMb } = await measureFreshProcess(bundle, [1, 0, 0, 300, 310, 1500, 40, 10]);
@@ -64,22 +81,19 @@ process.stdout.write(JSON.stringify({ coldStartMs, idleRssMb }) + '\\n');
 export async function measureFreshProcess(
   bundle: InstalledBundle,
   row: readonly number[],
-  mode: 'auto' | 'built' | 'source' = 'auto',
+  options: { mode?: ChildMode | 'auto'; host?: ModelHostOptions; idleSeconds?: number } = {},
 ): Promise<FreshProcessFigures> {
-  const built = mode === 'built' || (mode === 'auto' && builtIsFresh());
-  const ext = built ? 'dist' : 'src';
+  const mode = resolveChildMode(options.mode ?? 'auto', ['protocol', 'runtime', 'agent']);
+  const built = mode === 'built';
   const file = (area: string): string =>
-    new URL(`${ext}/${area}/index.${built ? 'js' : 'ts'}`, AGENT).href;
+    new URL(`${built ? 'dist' : 'src'}/${area}/index.${built ? 'js' : 'ts'}`, AGENT).href;
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const args = [
-    '--expose-gc',
-    ...(built ? [] : ['--import', tsx, '--conditions=source']),
-    '--input-type=module',
-    '-e',
-    CHILD,
-  ];
   const dir = await mkdtemp(join(tmpdir(), 'ef-bench-inference-'));
   try {
+    // A file, not `-e`: workers inherit the parent's flags, and `--input-type` stops them.
+    const script = join(dir, 'child.mjs');
+    writeFileSync(script, CHILD);
+    const args = [...(built ? [] : ['--import', tsx, '--conditions=source']), script];
     const bundleJson = join(dir, 'bundle.json');
     writeFileSync(bundleJson, JSON.stringify(bundle));
     const output = await new Promise<string>((resolve, reject) => {
@@ -90,6 +104,8 @@ export async function measureFreshProcess(
           EF_API_MODULE: file('api'),
           EF_BUNDLE_JSON: bundleJson,
           EF_ROW: JSON.stringify(row),
+          EF_HOST_OPTIONS: JSON.stringify(options.host ?? {}),
+          EF_IDLE_SECONDS: String(options.idleSeconds ?? IDLE_SECONDS),
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -100,25 +116,12 @@ export async function measureFreshProcess(
         code === 0 ? resolve(text) : reject(new Error(`bench child exited with ${code}`)),
       );
     });
-    const figures = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as FreshProcessFigures;
-    return {
-      ...figures,
-      childMode: built ? 'built JS (packages/agent/dist)' : 'TypeScript source through tsx',
-    };
+    const figures = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Omit<
+      FreshProcessFigures,
+      'mode'
+    >;
+    return { ...figures, mode };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** True when every inference/API source file has a built counterpart at least as new. */
-function builtIsFresh(): boolean {
-  for (const area of ['inference', 'api']) {
-    const src = fileURLToPath(new URL(`src/${area}/`, AGENT));
-    const dist = fileURLToPath(new URL(`dist/${area}/`, AGENT));
-    for (const name of readdirSync(src).filter((n) => n.endsWith('.ts'))) {
-      const js = join(dist, name.replace(/\.ts$/, '.js'));
-      if (!existsSync(js) || statSync(js).mtimeMs < statSync(join(src, name)).mtimeMs) return false;
-    }
-  }
-  return true;
 }

@@ -3,12 +3,21 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { agentSuite } from './agent.bench.js';
 import { compilerSuite } from './compiler.bench.js';
 import { describeMachine } from './machine.js';
+import { hubSuite } from './hub.bench.js';
 import { protocolSuite } from './protocol.bench.js';
+import { rolloutSuite } from './rollout.bench.js';
 import type { BenchSuite } from './suite.js';
 
-const SUITES: readonly BenchSuite[] = [protocolSuite, compilerSuite];
+const SUITES: readonly BenchSuite[] = [
+  protocolSuite,
+  compilerSuite,
+  agentSuite,
+  rolloutSuite,
+  hubSuite,
+];
 const target = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
 
 const HEADER = `# Benchmarks

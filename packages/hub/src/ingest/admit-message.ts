@@ -3,7 +3,8 @@
  * parser, addressed to the topic's own device, from an enrolled and unrevoked device, within
  * the device's rate limit. Failures are counted and logged by reason, never thrown.
  */
-import { EdgefleetError } from '@edgefleet/protocol';
+import { isUtf8 } from 'node:buffer';
+import { DEFAULT_MAX_MESSAGE_BYTES, EdgefleetError } from '@edgefleet/protocol';
 import type { RejectReason } from '../metrics/hub-metrics.js';
 import type { IngestContext } from './ingest-context.js';
 
@@ -16,7 +17,31 @@ export function parseRejectReason(err: unknown): RejectReason {
 }
 
 /**
- * Parses `payload` with `parse`; undefined (counted and logged) when it does not parse.
+ * The payload as text, or undefined (counted as the protocol parsers count it: `too-large` over
+ * the [P-MS-1] cap, `json` when not valid UTF-8). Handlers that store the text decode it once
+ * with this and hand the text to the parser, instead of the parser and the store each decoding
+ * the bytes.
+ *
+ * @example
+ * const text = textOrReject(ctx, 'press-07', payload);
+ */
+export function textOrReject(
+  ctx: IngestContext,
+  deviceId: string,
+  payload: Buffer,
+): string | undefined {
+  if (payload.length > DEFAULT_MAX_MESSAGE_BYTES) {
+    ctx.rejects.reject(deviceId, 'too-large', `${payload.length}-byte message`);
+    return undefined;
+  }
+  if (isUtf8(payload)) return payload.toString('utf8');
+  ctx.rejects.reject(deviceId, 'json', 'payload is not valid UTF-8');
+  return undefined;
+}
+
+/**
+ * Parses `payload` (bytes or text) with `parse`; undefined (counted and logged) when it does
+ * not parse.
  *
  * @example
  * const batch = parseOrReject(ctx, 'press-07', payload, parseTelemetryBatch);
@@ -24,7 +49,7 @@ export function parseRejectReason(err: unknown): RejectReason {
 export function parseOrReject<T>(
   ctx: IngestContext,
   deviceId: string,
-  payload: Buffer,
+  payload: Buffer | string,
   parse: (input: unknown) => T,
 ): T | undefined {
   try {

@@ -3,11 +3,27 @@
  * served round-robin across devices with a global concurrency, so one device downloading a
  * large model cannot starve the others; each device may have a bounded number of requests
  * waiting or in flight (more are dropped and counted; the agent re-requests on timeout).
+ *
+ * Blob files stay open in an LRU (a download is hundreds of reads of one file) and blocks are
+ * read into pooled buffers. Responses go out at QoS 0 by default: the agent's block request is
+ * already the unit of retry (an unanswered block is requested again after its timeout, every
+ * block is checked against its request and the whole bundle against its sha256, [P-BL-1]), so
+ * QoS 1 would only add a PUBACK per block on both legs, the broker's in-flight window, and a
+ * broker round trip before the block's slot is free. QoS 0 is lost only when the device
+ * disconnects or the broker's per-client queue overflows, which the per-device bound keeps far
+ * away; the publish still waits for the socket to drain, so a slow broker slows the reads.
  */
-import { encodeBlobResponse, MAX_BLOB_HEADER_BYTES, topics } from '@edgefleet/protocol';
+import {
+  encodeBlobResponse,
+  MAX_BLOB_BLOCK_BYTES,
+  MAX_BLOB_HEADER_BYTES,
+  topics,
+} from '@edgefleet/protocol';
 import type { BlobRequest } from '@edgefleet/protocol';
 import type { Logger } from 'pino';
+import { BlobReadCache } from '../blobs/blob-read-cache.js';
 import type { BlobStore } from '../blobs/blob-store.js';
+import { BufferPool } from '../blobs/buffer-pool.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { MessagePublisher } from './message-publisher.js';
 import type { RejectTracker } from './reject-tracker.js';
@@ -28,10 +44,17 @@ export interface BlobServerDeps {
   logger: Logger;
   /** Largest MQTT payload the broker accepts; blocks are cut to fit in one frame. */
   maxPayloadBytes: number;
-  /** Requests waiting or in flight per device (default 16). */
+  /**
+   * Requests waiting or in flight per device (default 32: four times the agent's default
+   * window of 8, so a request sent as soon as the previous answer arrives is never refused).
+   */
   maxPerDevice?: number;
   /** Blocks read and published at once, across devices (default 8). */
   concurrency?: number;
+  /** QoS of block responses (default 0, see above). */
+  responseQos?: 0 | 1;
+  /** Blob files kept open (default 32). */
+  maxOpenBlobs?: number;
 }
 
 /** Serves blob block requests fairly. */
@@ -40,6 +63,9 @@ export class BlobServer {
   readonly #maxPerDevice: number;
   readonly #concurrency: number;
   readonly #maxBlock: number;
+  readonly #qos: 0 | 1;
+  readonly #files: BlobReadCache;
+  readonly #buffers: BufferPool;
   readonly #pending = new Map<string, BlobRequest[]>();
   /** Devices with waiting requests, in service order; each appears once. */
   readonly #ready: string[] = [];
@@ -50,11 +76,18 @@ export class BlobServer {
 
   constructor(deps: BlobServerDeps) {
     this.#deps = deps;
-    this.#maxPerDevice = deps.maxPerDevice ?? 16;
+    this.#maxPerDevice = deps.maxPerDevice ?? 32;
     this.#concurrency = deps.concurrency ?? 8;
-    // 4-byte length prefix plus the largest header the protocol allows.
-    this.#maxBlock = deps.maxPayloadBytes - 4 - MAX_BLOB_HEADER_BYTES;
+    this.#qos = deps.responseQos ?? 0;
+    // 4-byte length prefix plus the largest header the protocol allows; no request asks more
+    // than MAX_BLOB_BLOCK_BYTES.
+    this.#maxBlock = Math.min(
+      MAX_BLOB_BLOCK_BYTES,
+      deps.maxPayloadBytes - 4 - MAX_BLOB_HEADER_BYTES,
+    );
     if (this.#maxBlock < 1) throw new RangeError('maxPayloadBytes leaves no room for blob bytes');
+    this.#files = new BlobReadCache(deps.blobs, { maxOpen: deps.maxOpenBlobs ?? 32 });
+    this.#buffers = new BufferPool(this.#maxBlock, this.#concurrency);
   }
 
   /** Queues a request of `deviceId`; false when the device already has too many (dropped). */
@@ -109,31 +142,39 @@ export class BlobServer {
     const base = { requestId: req.requestId, sha256: req.sha256 };
     let frame: Buffer;
     let served = 0;
+    const buffer = this.#buffers.take();
     try {
-      const blob = await this.#deps.blobs.open(req.sha256);
-      if (blob === undefined) {
+      const read = await this.#files.read(
+        req.sha256,
+        req.offset,
+        Math.min(req.length, this.#maxBlock),
+        buffer,
+      );
+      if (read === undefined) {
         frame = errorFrame(base, 0, BLOB_FRAME_ERRORS.notFound, 'no such blob on this hub');
-      } else if (req.offset >= blob.size) {
+      } else if (req.offset >= read.size) {
         frame = errorFrame(
           base,
-          blob.size,
+          read.size,
           BLOB_FRAME_ERRORS.range,
-          `offset ${req.offset} is past the ${blob.size}-byte blob`,
+          `offset ${req.offset} is past the ${read.size}-byte blob`,
         );
       } else {
-        const bytes = await blob.read(req.offset, Math.min(req.length, this.#maxBlock));
+        // encodeBlobResponse copies the bytes into the frame, so the buffer can go back.
         frame = encodeBlobResponse(
-          { ...base, offset: req.offset, length: bytes.length, total: blob.size },
-          bytes,
+          { ...base, offset: req.offset, length: read.bytesRead, total: read.size },
+          buffer.subarray(0, read.bytesRead),
         );
-        served = bytes.length;
+        served = read.bytesRead;
       }
     } catch (err) {
       this.#deps.logger.warn({ deviceId, sha256: req.sha256, err }, 'blob read failed');
       frame = errorFrame(base, 0, BLOB_FRAME_ERRORS.io, 'the hub could not read the blob');
+    } finally {
+      this.#buffers.give(buffer);
     }
     try {
-      await this.#deps.publish(topic, frame, { qos: 1, retain: false });
+      await this.#deps.publish(topic, frame, { qos: this.#qos, retain: false });
       this.#deps.metrics.blobBytesServed.inc({}, served);
       this.#deps.metrics.blobRequests.inc({ outcome: served > 0 ? 'served' : 'error' });
     } catch (err) {
@@ -146,8 +187,8 @@ export class BlobServer {
     this.#closed = true;
     this.#ready.length = 0;
     this.#pending.clear();
-    if (this.#inFlight === 0) return;
-    await new Promise<void>((resolve) => this.#idle.push(resolve));
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await this.#files.close();
   }
 }
 

@@ -33,6 +33,39 @@ export interface HubClient {
   close(): Promise<void>;
 }
 
+interface HubSocket {
+  setNoDelay?: (on: boolean) => void;
+  cork(): void;
+  uncork(): void;
+  prependListener(event: 'data', listener: () => void): unknown;
+}
+
+const tuned = new WeakSet<object>();
+
+/**
+ * Tunes the hub's socket to the broker (once per connection). TCP_NODELAY: acks and 64 KiB blob
+ * frames are answers someone waits for, and without it a frame's last partial segment can wait
+ * for the broker's delayed ACK. Corking per received chunk: MQTT.js handles each packet of a
+ * chunk in its own tick and writes its PUBACK at once, so a burst of N telemetry messages cost
+ * N write syscalls; corked until the chunk is handled, they leave in one.
+ */
+function tuneSocket(stream: HubSocket | undefined): void {
+  if (stream === undefined || tuned.has(stream)) return;
+  tuned.add(stream);
+  stream.setNoDelay?.(true);
+  let corked = false;
+  stream.prependListener('data', () => {
+    if (corked) return;
+    corked = true;
+    stream.cork();
+    // After every nextTick and microtask of this I/O callback, i.e. after the chunk's packets.
+    setImmediate(() => {
+      corked = false;
+      stream.uncork();
+    });
+  });
+}
+
 function hubState(state: 'online' | 'offline'): string {
   return JSON.stringify({ state, ts: new Date().toISOString(), hubVersion: HUB_VERSION });
 }
@@ -98,7 +131,8 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
 
   client.on('message', (topic, payload) => options.onMessage(topic, payload));
   client.on('connect', () => {
-    client.subscribe([...hubSubscriptions], { qos: 1 }, (err) => {
+    tuneSocket(client.stream as unknown as HubSocket | undefined);
+    client.subscribe([...hubSubscriptions], { qos: process.env.SUBQ0 ? 0 : 1 }, (err) => {
       if (err) {
         logger.error({ err }, 'hub could not subscribe to device topics');
         return;

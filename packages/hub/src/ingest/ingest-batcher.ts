@@ -89,21 +89,36 @@ export class IngestBatcher {
   #drain(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#draining ??= (async () => {
-      try {
-        while (this.#queue.length > 0) {
-          const batch = this.#queue.splice(0, this.#maxBatch);
-          await this.#store(batch);
-        }
-      } finally {
-        this.#draining = undefined;
+    // Started only with work queued, and cleared by a callback rather than inside the loop: a
+    // loop that finished before `#draining` was assigned would otherwise leave a settled
+    // promise there for good, and nothing queued afterwards would ever be stored.
+    if (this.#draining === undefined && this.#queue.length > 0) {
+      const run = this.#storeQueued();
+      this.#draining = run;
+      const done = () => {
+        if (this.#draining === run) this.#draining = undefined;
         // Messages that arrived while the last batch was being acked wait for the next timer.
         if (this.#queue.length > 0) {
           this.#timer ??= setTimeout(() => void this.#drain(), this.#maxDelayMs);
         }
+      };
+      void run.then(done, done);
+    }
+    return this.#draining ?? Promise.resolve();
+  }
+
+  async #storeQueued(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxBatch);
+      try {
+        await this.#store(batch);
+      } catch (err) {
+        // Only a bug gets here (store failures are handled per item); never stall the queue.
+        this.#deps.logger.error({ err }, 'telemetry batch not handled');
+        for (const { item } of batch)
+          this.#deps.rejects.reject(item.deviceId, 'internal', String(err));
       }
-    })();
-    return this.#draining;
+    }
   }
 
   async #store(batch: PendingIngest[]): Promise<void> {
@@ -116,29 +131,44 @@ export class IngestBatcher {
       results = await this.#oneByOne(items);
     }
     const storedAt = this.#now();
-    const acks = new Map<string, { deviceId: string; bootId: string; seqs: number[] }>();
+    const acks = new Map<
+      string,
+      { deviceId: string; bootId: string; seqs: number[]; lastSeen: number }
+    >();
     let maxLag = 0;
+    let lagSum = 0;
+    let stored = 0;
+    let duplicates = 0;
+    // Counters, last-seen and acks are updated once per batch (per device), not per message.
     batch.forEach(({ item, sentAt }, i) => {
       const result = results[i];
       if (result === undefined) return;
       if (result === 'stored') {
-        this.#deps.metrics.telemetryStored.inc();
+        stored += 1;
         const lag = Math.max(0, storedAt - sentAt);
-        maxLag = Math.max(maxLag, lag);
-        this.#deps.metrics.ingestLagMsSum.inc({}, lag);
-        this.#deps.metrics.ingestLagCount.inc();
+        if (lag > maxLag) maxLag = lag;
+        lagSum += lag;
       } else {
-        this.#deps.metrics.telemetryDuplicates.inc();
+        duplicates += 1;
       }
-      this.#deps.lastSeen.seen(item.deviceId, item.receivedAt);
       const key = `${item.deviceId}\u0000${item.bootId}`;
       let ack = acks.get(key);
       if (ack === undefined) {
-        ack = { deviceId: item.deviceId, bootId: item.bootId, seqs: [] };
+        ack = { deviceId: item.deviceId, bootId: item.bootId, seqs: [], lastSeen: item.receivedAt };
         acks.set(key, ack);
+      } else if (item.receivedAt > ack.lastSeen) {
+        ack.lastSeen = item.receivedAt;
       }
       ack.seqs.push(item.seq);
     });
+    const { metrics } = this.#deps;
+    if (stored > 0) {
+      metrics.telemetryStored.inc({}, stored);
+      metrics.ingestLagMsSum.inc({}, lagSum);
+      metrics.ingestLagCount.inc({}, stored);
+    }
+    if (duplicates > 0) metrics.telemetryDuplicates.inc({}, duplicates);
+    for (const ack of acks.values()) this.#deps.lastSeen.seen(ack.deviceId, ack.lastSeen);
     this.#deps.metrics.ingestLagMs.set(maxLag);
     const ts = new Date(storedAt).toISOString();
     for (const { deviceId, bootId, seqs } of acks.values()) {

@@ -6,31 +6,41 @@
 import { parseTelemetryBatch } from '@edgefleet/protocol';
 import type { TelemetryBatch, TelemetryStream } from '@edgefleet/protocol';
 import type { TelemetryEffect } from '../storage/hub-store.js';
-import { admitDevice, parseOrReject } from './admit-message.js';
+import { admitDevice, parseOrReject, textOrReject } from './admit-message.js';
 import type { IngestContext } from './ingest-context.js';
 
-/** Device times before 1970 are clamped: the store keeps non-negative times only. */
-const time = (iso: string) => Math.max(0, Date.parse(iso));
-
+/**
+ * The latest-state effects of a batch. Device times before 1970 are clamped to 0: the store
+ * keeps non-negative times only.
+ */
 function effectsOf(batch: TelemetryBatch): TelemetryEffect[] {
   if (batch.stream === 'health') {
-    const newest = batch.records.reduce((a, b) => (Date.parse(b.ts) >= Date.parse(a.ts) ? b : a));
-    return [{ kind: 'health', recordJson: JSON.stringify(newest), ts: time(newest.ts) }];
-  }
-  if (batch.stream === 'drift') {
-    const byModel = new Map<string, (typeof batch.records)[number]>();
+    // The newest record (the last of equal times); each time is parsed once.
+    let newest = batch.records[0];
+    let newestAt = Number.NEGATIVE_INFINITY;
     for (const r of batch.records) {
-      const seen = byModel.get(r.model);
-      if (seen === undefined || Date.parse(r.windowEnd) >= Date.parse(seen.windowEnd)) {
-        byModel.set(r.model, r);
+      const at = Date.parse(r.ts);
+      if (at >= newestAt) {
+        newest = r;
+        newestAt = at;
       }
     }
-    return [...byModel.values()].map((r) => ({
+    if (newest === undefined) return [];
+    return [{ kind: 'health', recordJson: JSON.stringify(newest), ts: Math.max(0, newestAt) }];
+  }
+  if (batch.stream === 'drift') {
+    const byModel = new Map<string, { r: (typeof batch.records)[number]; at: number }>();
+    for (const r of batch.records) {
+      const at = Date.parse(r.windowEnd);
+      const seen = byModel.get(r.model);
+      if (seen === undefined || at >= seen.at) byModel.set(r.model, { r, at });
+    }
+    return [...byModel.values()].map(({ r, at }) => ({
       kind: 'drift',
       model: r.model,
       version: r.version,
       recordJson: JSON.stringify(r),
-      windowEnd: time(r.windowEnd),
+      windowEnd: Math.max(0, at),
     }));
   }
   return [];
@@ -48,7 +58,9 @@ export async function handleTelemetry(
   stream: TelemetryStream,
   payload: Buffer,
 ): Promise<void> {
-  const batch = parseOrReject(ctx, deviceId, payload, parseTelemetryBatch);
+  const text = textOrReject(ctx, deviceId, payload);
+  if (text === undefined) return;
+  const batch = parseOrReject(ctx, deviceId, text, parseTelemetryBatch);
   if (batch === undefined) return;
   if (batch.stream !== stream) {
     ctx.rejects.reject(deviceId, 'schema', `a ${batch.stream} batch on the tel/${stream} topic`);
@@ -61,7 +73,7 @@ export async function handleTelemetry(
       bootId: batch.bootId,
       seq: batch.seq,
       stream,
-      payloadJson: payload.toString('utf8'),
+      payloadJson: text,
       receivedAt: ctx.now(),
       effects: effectsOf(batch),
     },

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharpVersions } from './sharp-loader.js';
 
 /**
  * Every choice the image pipeline makes that changes pixel values, pinned here so the compiler
@@ -43,9 +43,16 @@ export const IMAGE_PREPROCESS_POLICY = {
   normalisation: 'float64-then-float32' as const,
   /** Default pixel cap (width x height) of a decoded input image: 25 MP is ~75 MB of RGB. */
   defaultLimitInputPixels: 25_000_000,
-  /** Pixel output can differ across libvips versions: compiler and agent must ship the same. */
-  libvipsVersion: sharp.versions.vips,
-  sharpVersion: sharp.versions.sharp ?? 'unknown',
+  /**
+   * Pixel output can differ across libvips versions: compiler and agent must ship the same.
+   * Getters, so that importing the runtime does not load sharp (see sharp-loader.ts).
+   */
+  get libvipsVersion(): string {
+    return sharpVersions().vips;
+  },
+  get sharpVersion(): string {
+    return sharpVersions().sharp ?? 'unknown';
+  },
 } as const;
 
 export type ImageFormat = (typeof IMAGE_PREPROCESS_POLICY.formats)[number];

@@ -1,8 +1,9 @@
-import sharp from 'sharp';
+import type { SharpConstructor } from 'sharp';
 
 import { describeValue } from './describe-value.js';
 import { IMAGE_PREPROCESS_POLICY, sniffImageFormat } from './image-decode-policy.js';
 import { PreprocessError } from './preprocess-errors.js';
+import { loadSharp } from './sharp-loader.js';
 import type { ImagePreprocessSpec, PreprocessedTensor } from './preprocess-spec.js';
 
 export interface ImagePreprocessOptions {
@@ -61,10 +62,11 @@ export async function preprocessImages(
   const { width, height, channels } = spec;
   const perImage = width * height * channels;
   const data = new Float32Array(images.length * perImage);
+  const sharp = await loadSharp();
   for (let index = 0; index < images.length; index++) {
     const bytes = images[index];
-    const decoded = await decodeToRaw(spec, bytes, index, limit);
-    const resized = await resizeRaw(spec, decoded, index);
+    const decoded = await decodeToRaw(sharp, spec, bytes, index, limit);
+    const resized = await resizeRaw(sharp, spec, decoded, index);
     writeNormalised(spec, resized, data, index * perImage);
   }
   const dims =
@@ -76,6 +78,7 @@ export async function preprocessImages(
 
 /** Stage 1: full-size, upright, alpha-free 8-bit sRGB (or BT.601 grey) pixels. */
 async function decodeToRaw(
+  sharp: SharpConstructor,
   spec: ImagePreprocessSpec,
   bytes: unknown,
   index: number,
@@ -160,6 +163,7 @@ function toBt601Grey(rgb: RawImage): RawImage {
 
 /** Stage 2: resize the raw pixels to the model's size with the pinned kernel, fit and padding. */
 async function resizeRaw(
+  sharp: SharpConstructor,
   spec: ImagePreprocessSpec,
   image: RawImage,
   index: number,
