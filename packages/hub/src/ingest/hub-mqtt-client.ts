@@ -132,7 +132,7 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
   client.on('message', (topic, payload) => options.onMessage(topic, payload));
   client.on('connect', () => {
     tuneSocket(client.stream as unknown as HubSocket | undefined);
-    client.subscribe([...hubSubscriptions], { qos: process.env.SUBQ0 ? 0 : 1 }, (err) => {
+    client.subscribe([...hubSubscriptions], { qos: 1 }, (err) => {
       if (err) {
         logger.error({ err }, 'hub could not subscribe to device topics');
         return;
